@@ -1,0 +1,432 @@
+//! The store: sessions in Redis under the gem's keys (SPEC 1.2, 1.3, 2.1).
+//!
+//! The store owns which keys a session lives under (`sid_type`), the
+//! flag, and the rule that an update never brings back a revoked
+//! session. It does not know about users; the per-user index builds on it.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::backend::{Backend, Condition, RedisBackend, Write};
+use crate::config::{Settings, SidType};
+use crate::connection::Connection;
+use crate::error::Error;
+use crate::flag::{FLAG_TTL, FlagCache};
+use crate::id::{PrivateId, PublicId};
+use crate::keys::Keyspace;
+use crate::record::{Record, RecordError};
+use crate::session::Session;
+
+/// What a look-up of one session found.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Lookup {
+    /// The session exists and its record was read.
+    Found(Record),
+    /// No session is stored under that id.
+    Missing,
+    /// Something is stored, but it is not a session record. It is left in
+    /// place: another application may own it.
+    Unreadable(RecordError),
+}
+
+impl Lookup {
+    /// The record, when one was found.
+    #[must_use]
+    pub fn into_record(self) -> Option<Record> {
+        match self {
+            Self::Found(record) => Some(record),
+            _ => None,
+        }
+    }
+
+    fn from_bytes(bytes: Option<Vec<u8>>) -> Self {
+        match bytes.map(|b| Record::parse(&b)) {
+            None => Self::Missing,
+            Some(Ok(record)) => Self::Found(record),
+            Some(Err(err)) => Self::Unreadable(err),
+        }
+    }
+}
+
+/// What [`Store::save`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Saved {
+    /// A new session was written.
+    Created,
+    /// An existing session was updated.
+    Updated,
+    /// The session was revoked or expired while it was in use; it stays
+    /// gone, and the caller should treat the visitor as signed out.
+    Gone,
+    /// The session was emptied, so its keys were deleted.
+    Deleted,
+    /// The session is new and empty: nothing to store.
+    Skipped,
+}
+
+/// Sessions in Redis, shared with the gem. Cloning is cheap; clones share
+/// one connection.
+///
+/// # Examples
+///
+/// ```no_run
+/// use rels_session::{Settings, Store};
+///
+/// # async fn demo() -> Result<(), rels_session::Error> {
+/// let settings = Settings::new("redis://127.0.0.1:6380/0", "rels:session")?;
+/// let store = Store::connect(&settings).await?;
+///
+/// let mut session = store.load_session(None).await?;
+/// session.record_mut().insert("locale", "ja")?;
+/// store.save(&mut session).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    backend: Backend,
+    keys: Keyspace,
+    sid_type: SidType,
+    ttl: Duration,
+    scan_count: u32,
+    flag: FlagCache,
+}
+
+impl Store {
+    /// Connects to Redis as `settings` say.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] when Redis cannot be reached, and
+    /// [`Error::Rejected`] when it refuses the connection (a wrong
+    /// password, an unknown Sentinel master).
+    pub async fn connect(settings: &Settings) -> Result<Self, Error> {
+        let pool = &settings.pool;
+        let size = usize::try_from(pool.size.get()).unwrap_or(usize::MAX);
+        let conn = Connection::open(&settings.redis, size, pool.timeout).await?;
+        Ok(Self::with_backend(
+            Backend::Redis(RedisBackend::new(conn)),
+            settings,
+        ))
+    }
+
+    fn with_backend(backend: Backend, settings: &Settings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                backend,
+                keys: Keyspace::new(&settings.redis.namespace),
+                sid_type: settings.sid_type,
+                ttl: settings.expires_after,
+                scan_count: settings.scan_count.get(),
+                flag: FlagCache::default(),
+            }),
+        }
+    }
+
+    /// How long a saved session lives without being saved again.
+    #[must_use]
+    pub fn ttl(&self) -> Duration {
+        self.inner.ttl
+    }
+
+    /// The session for a request: the stored one when `cookie` names one,
+    /// else a new empty session under a fresh id. A cookie that is not a
+    /// well-formed public id, or names a missing or unreadable session,
+    /// gives a new session; nothing is written until it is saved.
+    ///
+    /// One round trip, none without a well-formed cookie.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn load_session(&self, cookie: Option<&str>) -> Result<Session, Error> {
+        let Some(id) = cookie.and_then(PublicId::parse) else {
+            return Session::new();
+        };
+        match self.load(&id).await? {
+            Lookup::Found(record) => Ok(Session::stored(id, record)),
+            Lookup::Missing => Session::new(),
+            Lookup::Unreadable(err) => {
+                tracing::warn!(
+                    target: "rels_session::store",
+                    error = %err,
+                    "stored session is unreadable; starting a new one"
+                );
+                Session::new()
+            }
+        }
+    }
+
+    /// The stored record of one session, in one round trip.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn load(&self, id: &PublicId) -> Result<Lookup, Error> {
+        let inner = &*self.inner;
+        let private = inner.keys.private_key(&id.private_id());
+        let public = inner.keys.public_key(id);
+        let bytes = match inner.sid_type {
+            SidType::PrivateId => self.fetch_one(private).await?,
+            SidType::PublicId => self.fetch_one(public).await?,
+            _ => self.fetch_both(private, public).await?,
+        };
+        Ok(Lookup::from_bytes(bytes))
+    }
+
+    async fn fetch_one(&self, key: String) -> Result<Option<Vec<u8>>, Error> {
+        let mut values = self.inner.backend.fetch(&[key]).await?;
+        Ok(values.pop().flatten())
+    }
+
+    /// Reads both keys of a session, and the flag when what this process
+    /// knows of it is stale, in one `MGET`.
+    async fn fetch_both(&self, private: String, public: String) -> Result<Option<Vec<u8>>, Error> {
+        let inner = &*self.inner;
+        let known = inner.flag.known();
+        let mut keys = vec![private, public];
+        if known.is_none() {
+            keys.push(inner.keys.flag_key());
+        }
+        let mut values = inner.backend.fetch(&keys).await?;
+        let flag = match known {
+            Some(flag) => flag,
+            None => {
+                let flag = values.pop().flatten().is_some();
+                inner.flag.observe(flag);
+                flag
+            }
+        };
+        let mut values = values.into_iter();
+        let (private, public) = (values.next().flatten(), values.next().flatten());
+        Ok(if flag {
+            private.or(public)
+        } else {
+            public.or(private)
+        })
+    }
+
+    /// The records of many sessions, in the order of `ids`, with one
+    /// `MGET` over the de-duplicated keys.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn find_many(&self, ids: &[PublicId]) -> Result<Vec<Lookup>, Error> {
+        let keys: Vec<String> = ids.iter().map(|id| self.read_key(id)).collect();
+        self.fetch_deduplicated(&keys).await
+    }
+
+    /// The records of sessions named by their private ids, as a scan finds
+    /// them, with one `MGET` over the de-duplicated keys.
+    pub(crate) async fn find_private(&self, ids: &[PrivateId]) -> Result<Vec<Lookup>, Error> {
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| self.inner.keys.private_key(id))
+            .collect();
+        self.fetch_deduplicated(&keys).await
+    }
+
+    async fn fetch_deduplicated(&self, keys: &[String]) -> Result<Vec<Lookup>, Error> {
+        let mut unique: Vec<String> = keys.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let values = self.inner.backend.fetch(&unique).await?;
+        let by_key: std::collections::HashMap<&str, &Option<Vec<u8>>> = unique
+            .iter()
+            .map(String::as_str)
+            .zip(values.iter())
+            .collect();
+        Ok(keys
+            .iter()
+            .map(|key| Lookup::from_bytes(by_key.get(key.as_str()).and_then(|v| (*v).clone())))
+            .collect())
+    }
+
+    /// The key a bulk read of `id` uses: the private key, unless sessions
+    /// live only under their public id.
+    fn read_key(&self, id: &PublicId) -> String {
+        match self.inner.sid_type {
+            SidType::PublicId => self.inner.keys.public_key(id),
+            _ => self.inner.keys.private_key(&id.private_id()),
+        }
+    }
+
+    /// The stored text of one session, unparsed, as an operator would want
+    /// to see it. Bytes that are not UTF-8 are replaced.
+    ///
+    /// # Security
+    ///
+    /// The text is the session's data, possibly with tokens in it: show it
+    /// only to operators.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn peek(&self, id: &PublicId) -> Result<Option<String>, Error> {
+        let bytes = self.fetch_one(self.read_key(id)).await?;
+        Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// Stores `session` with the store's TTL, in one round trip.
+    ///
+    /// A session that was stored when it was loaded is only updated: when
+    /// it was revoked in between, it stays gone and the answer is
+    /// [`Saved::Gone`]. An emptied session is deleted. A new, empty
+    /// session writes nothing, so a visitor who never writes leaves no key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn save(&self, session: &mut Session) -> Result<Saved, Error> {
+        if session.record().is_empty() {
+            if !session.is_stored() {
+                return Ok(Saved::Skipped);
+            }
+            self.delete(session.id()).await?;
+            session.mark_stored(false);
+            return Ok(Saved::Deleted);
+        }
+
+        let updating = session.is_stored();
+        let condition = if updating {
+            Condition::Exists
+        } else {
+            Condition::Always
+        };
+        let payload = session.record().to_json();
+        let written = self
+            .write(session.id(), payload.as_bytes(), condition)
+            .await?;
+
+        let outcome = match (updating, written) {
+            (false, _) => Saved::Created,
+            (true, true) => Saved::Updated,
+            (true, false) => Saved::Gone,
+        };
+        session.mark_stored(outcome != Saved::Gone);
+        Ok(outcome)
+    }
+
+    /// Writes the session's keys, and the flag when it is due. Returns
+    /// whether any session key was written.
+    async fn write(
+        &self,
+        id: &PublicId,
+        payload: &[u8],
+        condition: Condition,
+    ) -> Result<bool, Error> {
+        let inner = &*self.inner;
+        let keys = self.session_keys(id);
+        let mut writes: Vec<Write<'_>> = keys
+            .iter()
+            .map(|key| Write {
+                key,
+                value: payload,
+                ttl: inner.ttl,
+                condition,
+            })
+            .collect();
+
+        let flag_key = inner.keys.flag_key();
+        let epoch = epoch_seconds().to_string();
+        let with_flag = inner.sid_type != SidType::PrivateId && inner.flag.claim_write();
+        if with_flag {
+            writes.push(Write {
+                key: &flag_key,
+                value: epoch.as_bytes(),
+                ttl: FLAG_TTL,
+                condition: Condition::Absent,
+            });
+        }
+
+        let results = match inner.backend.write(&writes).await {
+            Ok(results) => results,
+            Err(err) => {
+                if with_flag {
+                    inner.flag.release_write();
+                }
+                return Err(err);
+            }
+        };
+        if with_flag {
+            inner.flag.observe(true);
+        }
+        Ok(results.iter().take(keys.len()).any(|written| *written))
+    }
+
+    /// Deletes one session, in one request. Returns whether it existed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn delete(&self, id: &PublicId) -> Result<bool, Error> {
+        let removed = self.inner.backend.delete(&self.session_keys(id)).await?;
+        Ok(removed > 0)
+    }
+
+    /// Deletes many sessions with one `DEL`. Returns how many Redis keys
+    /// were removed (two per session when sessions live under both ids).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn delete_many(&self, ids: &[PublicId]) -> Result<u64, Error> {
+        let mut keys: Vec<String> = ids.iter().flat_map(|id| self.session_keys(id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        self.inner.backend.delete(&keys).await
+    }
+
+    /// Resets the TTL of one session's keys without rewriting it, as a
+    /// request that read the session does in Rails. Returns whether the
+    /// session still exists.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn touch(&self, id: &PublicId) -> Result<bool, Error> {
+        let keys = self.session_keys(id);
+        let results = self.inner.backend.expire(&keys, self.inner.ttl).await?;
+        Ok(results.into_iter().any(|exists| exists))
+    }
+
+    /// The Redis keys a session lives under, as `sid_type` says.
+    fn session_keys(&self, id: &PublicId) -> Vec<String> {
+        let keys = &self.inner.keys;
+        match self.inner.sid_type {
+            SidType::PrivateId => vec![keys.private_key(&id.private_id())],
+            SidType::PublicId => vec![keys.public_key(id)],
+            _ => vec![keys.private_key(&id.private_id()), keys.public_key(id)],
+        }
+    }
+
+    pub(crate) fn backend(&self) -> &Backend {
+        &self.inner.backend
+    }
+
+    pub(crate) fn keyspace(&self) -> &Keyspace {
+        &self.inner.keys
+    }
+
+    pub(crate) fn sid_type(&self) -> SidType {
+        self.inner.sid_type
+    }
+
+    pub(crate) fn scan_count(&self) -> u32 {
+        self.inner.scan_count
+    }
+}
+
+fn epoch_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
