@@ -16,6 +16,18 @@
 #   ruby gem_session.rb write --url URL --namespace NS --id ID [--ttl S] --json JSON
 #   ruby gem_session.rb read --url URL --namespace NS --id ID
 #   ruby gem_session.rb new-id
+#   ruby gem_session.rb sign-in --url URL --namespace NS --id ID --user UUID --meta JSON [--json JSON]
+#   ruby gem_session.rb sessions --url URL --namespace NS --user UUID
+#
+# sign-in records a login as the gem does (SPEC 1.4, 1.5): the session gets
+# Devise's warden key and a `meta` object with the 13 fields in the gem's
+# order (the given --meta fills them; `public_session_id` and `updated_at`
+# are set here, times written as Time#to_s in UTC); then `MULTI SADD
+# EXPIRE EXEC` on the user index and, when the member was new, `MULTI
+# INCRBY SET EXEC` on the counter. sessions prints the user's active
+# sessions as the gem lists them: SMEMBERS, one MGET of the private keys,
+# the `meta` of each session that exists, as a JSON array sorted by
+# public_session_id.
 
 require "json"
 require "optparse"
@@ -23,6 +35,9 @@ require "securerandom"
 require "rack"
 require "rack/session/abstract/id"
 require "redis"
+
+# Integer replies from SADD, as Redis gives them (and without a warning).
+Redis.sadd_returns_boolean = false if Redis.respond_to?(:sadd_returns_boolean=)
 
 DEFAULT_TTL = 1_209_600 # the gem's expires_after: 14 days
 FLAG_TTL = 60
@@ -35,6 +50,8 @@ def parse_options(argv, required)
     parser.on("--id PUBLIC_ID") { |v| options[:id] = v }
     parser.on("--ttl SECONDS", Integer) { |v| options[:ttl] = v }
     parser.on("--json JSON") { |v| options[:json] = v }
+    parser.on("--user UUID") { |v| options[:user] = v }
+    parser.on("--meta JSON") { |v| options[:meta] = v }
   end.parse!(argv)
   missing = required.reject { |name| options.key?(name) }
   abort("missing option(s): #{missing.map { |m| "--#{m}" }.join(' ')}") unless missing.empty?
@@ -69,12 +86,54 @@ def read_session(options)
   puts(raw.nil? ? "null" : JSON.generate(JSON.parse(raw)))
 end
 
+META_KEYS = %w[ip browser os app_version device_name device_type installation_id
+               course_id client_platform public_session_id session_key_type
+               created_at updated_at].freeze
+
+def sign_in(options)
+  given = JSON.parse(options.fetch(:meta))
+  meta = META_KEYS.to_h { |key| [key, given[key]] }
+  meta["public_session_id"] = options.fetch(:id)
+  meta["session_key_type"] ||= "cookie"
+  meta["updated_at"] = Time.now.utc.to_s
+  session = JSON.parse(options.fetch(:json, "{}"))
+  session["warden.user.user.key"] = [[1], "salt"]
+  session["meta"] = meta
+  write_session(options.merge(json: JSON.generate(session)))
+
+  namespace = options.fetch(:namespace)
+  index = "#{namespace}:user_sessions:#{options.fetch(:user)}"
+  redis = Redis.new(url: options.fetch(:url))
+  added, = redis.multi do |tx|
+    tx.sadd(index, options.fetch(:id))
+    tx.expire(index, options.fetch(:ttl))
+  end
+  return unless added == 1
+
+  redis.multi do |tx|
+    tx.incrby("#{namespace}:stats:total_sessions", 1)
+    tx.set("#{namespace}:stats:last_updated_at", Time.now.to_i.to_s)
+  end
+end
+
+def list_sessions(options)
+  namespace = options.fetch(:namespace)
+  redis = Redis.new(url: options.fetch(:url))
+  ids = redis.smembers("#{namespace}:user_sessions:#{options.fetch(:user)}")
+  keys = ids.map { |id| session_keys(namespace, id).first }
+  raws = keys.empty? ? [] : redis.mget(*keys)
+  metas = raws.compact.map { |raw| JSON.parse(raw)["meta"] }.compact
+  puts(JSON.generate(metas.sort_by { |meta| meta["public_session_id"].to_s }))
+end
+
 command = ARGV.shift
 case command
 when "write" then write_session(parse_options(ARGV, %i[url namespace id json]))
 when "read" then read_session(parse_options(ARGV, %i[url namespace id]))
 when "new-id" then puts(SecureRandom.hex(16))
+when "sign-in" then sign_in(parse_options(ARGV, %i[url namespace id user meta]))
+when "sessions" then list_sessions(parse_options(ARGV, %i[url namespace user]))
 else
-  warn("usage: gem_session.rb write|read|new-id [options] (got #{command.inspect})")
+  warn("usage: gem_session.rb write|read|new-id|sign-in|sessions [options] (got #{command.inspect})")
   exit(2)
 end

@@ -3,8 +3,12 @@
 //! Every key the crate touches is built here from the namespace and a
 //! validated id, so no text from a client can reach a key or a pattern.
 
+use crate::backend::Counter;
 use crate::config::Namespace;
 use crate::id::{PRIVATE_ID_PREFIX, PUBLIC_ID_LEN, PrivateId, PublicId};
+
+/// What follows the namespace in a user index key.
+const USER_INDEX: &str = "user_sessions:";
 
 /// Builds the keys of one namespace.
 #[derive(Clone, Debug)]
@@ -40,18 +44,31 @@ impl Keyspace {
     }
 
     /// `NS:user_sessions:<uuid>`
-    #[allow(dead_code)] // used by the per-user index (issue #3)
     pub(crate) fn user_index_key(&self, user: &str) -> String {
-        format!("{}user_sessions:{user}", self.prefix)
+        format!("{}{USER_INDEX}{user}", self.prefix)
+    }
+
+    /// The `SCAN MATCH` pattern of every user index.
+    pub(crate) fn user_index_pattern(&self) -> String {
+        format!("{}{USER_INDEX}*", self.pattern_prefix)
+    }
+
+    /// The user uuid of a scanned user index key.
+    pub(crate) fn user_of_index_key<'k>(&self, key: &'k [u8]) -> Option<&'k str> {
+        self.tail(key)?.strip_prefix(USER_INDEX)
+    }
+
+    /// `NS:stats:total_sessions` and `NS:stats:last_updated_at`.
+    pub(crate) fn counter(&self) -> Counter {
+        Counter {
+            total: format!("{}stats:total_sessions", self.prefix),
+            updated_at: format!("{}stats:last_updated_at", self.prefix),
+        }
     }
 
     /// The `SCAN MATCH` pattern of every private key.
     pub(crate) fn private_pattern(&self) -> String {
-        format!(
-            "{}{}*",
-            self.pattern_prefix,
-            glob_literal(PRIVATE_ID_PREFIX)
-        )
+        format!("{}{}*", self.pattern_prefix, escape_glob(PRIVATE_ID_PREFIX))
     }
 
     /// The `SCAN MATCH` pattern of every public key: 32 hex characters.
@@ -88,10 +105,6 @@ fn escape_glob(text: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn glob_literal(text: &str) -> String {
-    escape_glob(text)
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `tls` | yes | `rediss://` URLs, with rustls |
+//! | `axum` | yes | `web`: a tower layer and an axum extractor for sessions in handlers |
 //!
 //! # Example
 //!
@@ -70,24 +71,44 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
+mod client_ip;
 pub mod config;
 mod connection;
+pub mod device;
 mod error;
 mod flag;
 pub mod id;
 mod keys;
+pub mod meta;
 pub mod record;
 mod scan;
 mod session;
+pub mod stage;
 mod store;
+mod stream;
+mod user;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod web;
 
+pub use client_ip::TrustedProxies;
 pub use config::{
     ConfigError, LoadOptions, Namespace, PoolSettings, Problem, RedisSettings, RedisUrl, Secret,
     Serializer, Settings, SidType, Topology,
 };
+pub use device::Device;
 pub use error::{BackendError, Error};
 pub use id::{Handle, PrivateId, PublicId};
+pub use meta::{Meta, MetaProblem, MetaRead, SessionKeyType};
 pub use record::{Record, RecordError};
 pub use scan::SessionRef;
 pub use session::Session;
+pub use stage::{Stage, UnknownStage};
 pub use store::{Lookup, Saved, Store};
+pub use stream::StreamedSession;
+pub use user::{InvalidUserId, Revoked, SignIn, SignInRequest, Totals, UserId, UserSession, Users};
+
+/// The README's examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -18,8 +18,9 @@ use serde_json::value::RawValue;
 
 /// Why a stored payload or a value could not be read or written.
 ///
-/// The message names the key or the JSON syntax problem, never the
-/// payload's content.
+/// The message names the key, the kind of problem and where in the text
+/// it is, never the content: serde's own messages quote the values they
+/// choke on, and a session's values are secrets (tokens, user ids).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
@@ -27,17 +28,36 @@ pub enum RecordError {
     #[error("stored session is not UTF-8 text")]
     NotText,
     /// The stored text is not a JSON object.
-    #[error("stored session is not a JSON object: {0}")]
-    NotAnObject(#[source] serde_json::Error),
+    #[error("stored session is not a JSON object ({kind} at line {line}, column {column})")]
+    NotAnObject {
+        /// What went wrong: `syntax`, `data` or `eof`.
+        kind: &'static str,
+        /// Line of the problem, from 1.
+        line: usize,
+        /// Column of the problem, from 1.
+        column: usize,
+    },
     /// A value could not be converted to or from the requested type.
-    #[error("session value under key `{key}` has another shape: {source}")]
+    #[error("session value under key `{key}` has another shape than the type asked for")]
     Value {
         /// The top-level key.
         key: String,
-        /// What serde said.
-        #[source]
-        source: serde_json::Error,
     },
+}
+
+impl RecordError {
+    fn not_an_object(err: &serde_json::Error) -> Self {
+        let kind = match err.classify() {
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Eof => "eof",
+            _ => "data",
+        };
+        Self::NotAnObject {
+            kind,
+            line: err.line(),
+            column: err.column(),
+        }
+    }
 }
 
 /// A session's data: an ordered JSON object whose values are kept as text.
@@ -84,7 +104,7 @@ impl Record {
     /// bytes are not a JSON object in UTF-8.
     pub fn parse(bytes: &[u8]) -> Result<Self, RecordError> {
         let text = std::str::from_utf8(bytes).map_err(|_| RecordError::NotText)?;
-        serde_json::from_str(text).map_err(RecordError::NotAnObject)
+        serde_json::from_str(text).map_err(|e| RecordError::not_an_object(&e))
     }
 
     /// The stored text of this record, as the gem writes it.
@@ -212,10 +232,9 @@ impl fmt::Debug for Record {
     }
 }
 
-fn value_error(key: &str, source: serde_json::Error) -> RecordError {
+fn value_error(key: &str, _: serde_json::Error) -> RecordError {
     RecordError::Value {
         key: key.to_owned(),
-        source,
     }
 }
 
@@ -339,6 +358,15 @@ mod tests {
         let err = record.get::<u32>("n").expect_err("a string is not a u32");
         assert!(err.to_string().contains("`n`"));
         assert_eq!(record.get::<u32>("missing").expect("absent is fine"), None);
+    }
+
+    #[test]
+    fn errors_never_quote_stored_values() {
+        let record = Record::parse(br#"{"n":"SECRET"}"#).expect("valid");
+        let err = record.get::<u32>("n").expect_err("a string is not a u32");
+        assert!(!format!("{err} {err:?}").contains("SECRET"));
+        let err = Record::parse(br#"["SECRET"]"#).expect_err("not an object");
+        assert!(!format!("{err} {err:?}").contains("SECRET"), "{err}");
     }
 
     #[test]

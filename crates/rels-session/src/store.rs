@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::backend::{Backend, Condition, RedisBackend, Write};
-use crate::config::{Settings, SidType};
+use crate::backend::{Backend, Condition, MemoryBackend, RedisBackend, Write};
+use crate::config::{Namespace, Settings, SidType};
 use crate::connection::Connection;
 use crate::error::Error;
 use crate::flag::{FLAG_TTL, FlagCache};
@@ -16,6 +16,12 @@ use crate::id::{PrivateId, PublicId};
 use crate::keys::Keyspace;
 use crate::record::{Record, RecordError};
 use crate::session::Session;
+
+/// The gem's session TTL: 14 days.
+const DEFAULT_TTL: Duration = Duration::from_secs(1_209_600);
+
+/// The gem's `SCAN` count.
+const DEFAULT_SCAN_COUNT: u32 = 50;
 
 /// What a look-up of one session found.
 #[derive(Debug)]
@@ -117,17 +123,79 @@ impl Store {
         ))
     }
 
+    /// A store in this process's memory, with the gem's defaults: namespace
+    /// `rels:session`, sessions under both ids, 14 days of TTL.
+    ///
+    /// It behaves as the Redis store does (TTLs, the user index, counters,
+    /// revokes that stick), for tests and for running without Redis.
+    /// Nothing is shared with other processes: Rails apps don't see these
+    /// sessions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    /// # rt.block_on(async {
+    /// let store = rels_session::Store::memory();
+    /// let mut session = store.load_session(None).await?;
+    /// session.record_mut().insert("n", &1)?;
+    /// store.save(&mut session).await?;
+    /// assert!(store.load(session.id()).await?.into_record().is_some());
+    /// # Ok::<(), rels_session::Error>(())
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn memory() -> Self {
+        Self::with_parts(
+            Backend::Memory(MemoryBackend::default()),
+            Keyspace::new(&Namespace::default_gem()),
+            SidType::default(),
+            DEFAULT_TTL,
+            DEFAULT_SCAN_COUNT,
+        )
+    }
+
+    /// A store in this process's memory that follows `settings` for the
+    /// namespace, `sid_type`, TTL and scan count; the Redis settings are
+    /// not used.
+    #[must_use]
+    pub fn memory_from(settings: &Settings) -> Self {
+        Self::with_backend(Backend::Memory(MemoryBackend::default()), settings)
+    }
+
     fn with_backend(backend: Backend, settings: &Settings) -> Self {
+        Self::with_parts(
+            backend,
+            Keyspace::new(&settings.redis.namespace),
+            settings.sid_type,
+            settings.expires_after,
+            settings.scan_count.get(),
+        )
+    }
+
+    fn with_parts(
+        backend: Backend,
+        keys: Keyspace,
+        sid_type: SidType,
+        ttl: Duration,
+        scan_count: u32,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 backend,
-                keys: Keyspace::new(&settings.redis.namespace),
-                sid_type: settings.sid_type,
-                ttl: settings.expires_after,
-                scan_count: settings.scan_count.get(),
+                keys,
+                sid_type,
+                ttl,
+                scan_count,
                 flag: FlagCache::default(),
             }),
         }
+    }
+
+    /// Whether sessions live in this process's memory rather than Redis.
+    #[must_use]
+    pub fn is_memory(&self) -> bool {
+        matches!(self.inner.backend, Backend::Memory(_))
     }
 
     /// How long a saved session lives without being saved again.

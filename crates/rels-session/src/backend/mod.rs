@@ -7,10 +7,12 @@
 //! session logic above this line means it is written once for every
 //! topology.
 
+mod memory;
 mod redis;
 
 use std::time::Duration;
 
+pub(crate) use self::memory::MemoryBackend;
 pub(crate) use self::redis::RedisBackend;
 use crate::error::Error;
 
@@ -34,6 +36,15 @@ pub(crate) struct Write<'a> {
     pub(crate) condition: Condition,
 }
 
+/// The two keys of the gem's session counter (SPEC 1.2).
+#[derive(Clone, Debug)]
+pub(crate) struct Counter {
+    /// `NS:stats:total_sessions`
+    pub(crate) total: String,
+    /// `NS:stats:last_updated_at`
+    pub(crate) updated_at: String,
+}
+
 /// One page of a `SCAN`.
 #[derive(Debug)]
 pub(crate) struct Page {
@@ -46,6 +57,7 @@ pub(crate) struct Page {
 #[derive(Clone, Debug)]
 pub(crate) enum Backend {
     Redis(RedisBackend),
+    Memory(MemoryBackend),
 }
 
 impl Backend {
@@ -53,6 +65,7 @@ impl Backend {
     pub(crate) async fn fetch(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, Error> {
         match self {
             Self::Redis(redis) => redis.fetch(keys).await,
+            Self::Memory(memory) => memory.fetch(keys),
         }
     }
 
@@ -61,6 +74,7 @@ impl Backend {
     pub(crate) async fn write(&self, writes: &[Write<'_>]) -> Result<Vec<bool>, Error> {
         match self {
             Self::Redis(redis) => redis.write(writes).await,
+            Self::Memory(memory) => memory.write(writes),
         }
     }
 
@@ -68,6 +82,7 @@ impl Backend {
     pub(crate) async fn delete(&self, keys: &[String]) -> Result<u64, Error> {
         match self {
             Self::Redis(redis) => redis.delete(keys).await,
+            Self::Memory(memory) => memory.delete(keys),
         }
     }
 
@@ -75,6 +90,63 @@ impl Backend {
     pub(crate) async fn expire(&self, keys: &[String], ttl: Duration) -> Result<Vec<bool>, Error> {
         match self {
             Self::Redis(redis) => redis.expire(keys, ttl).await,
+            Self::Memory(memory) => memory.expire(keys, ttl),
+        }
+    }
+
+    /// The members of a set.
+    pub(crate) async fn members(&self, key: &str) -> Result<Vec<Vec<u8>>, Error> {
+        match self {
+            Self::Redis(redis) => redis.members(key).await,
+            Self::Memory(memory) => memory.members(key),
+        }
+    }
+
+    /// Adds `member` to the set `index` and resets the set's TTL, as one
+    /// atomic step; when the member is new, raises the counter by one and
+    /// stamps it with `now`. Returns whether the member was new.
+    pub(crate) async fn index_add(
+        &self,
+        index: &str,
+        member: &str,
+        ttl: Duration,
+        counter: &Counter,
+        now: u64,
+    ) -> Result<bool, Error> {
+        match self {
+            Self::Redis(redis) => redis.index_add(index, member, ttl, counter, now).await,
+            Self::Memory(memory) => memory.index_add(index, member, ttl, counter, now),
+        }
+    }
+
+    /// Removes `members` from the set `index` and lowers the counter by the
+    /// number that were there, stamping it with `now`. Returns that number.
+    pub(crate) async fn index_remove(
+        &self,
+        index: &str,
+        members: &[String],
+        counter: &Counter,
+        now: u64,
+    ) -> Result<u64, Error> {
+        if members.is_empty() {
+            return Ok(0);
+        }
+        match self {
+            Self::Redis(redis) => redis.index_remove(index, members, counter, now).await,
+            Self::Memory(memory) => memory.index_remove(index, members, counter, now),
+        }
+    }
+
+    /// Sets the counter to `total`, stamped with `now`.
+    pub(crate) async fn set_counter(
+        &self,
+        counter: &Counter,
+        total: u64,
+        now: u64,
+    ) -> Result<(), Error> {
+        match self {
+            Self::Redis(redis) => redis.set_counter(counter, total, now).await,
+            Self::Memory(memory) => memory.set_counter(counter, total, now),
         }
     }
 
@@ -82,6 +154,7 @@ impl Backend {
     pub(crate) async fn scan(&self, pattern: &str, cursor: u64, count: u32) -> Result<Page, Error> {
         match self {
             Self::Redis(redis) => redis.scan(pattern, cursor, count).await,
+            Self::Memory(memory) => memory.scan(pattern, cursor, count),
         }
     }
 }

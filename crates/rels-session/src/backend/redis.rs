@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use redis::{Cmd, Pipeline, Value};
 
-use super::{Condition, Page, Write, ttl_seconds};
+use super::{Condition, Counter, Page, Write, ttl_seconds};
 use crate::connection::{Connection, Safety};
 use crate::error::Error;
 
@@ -59,6 +59,126 @@ impl RedisBackend {
         Ok(replies.iter().map(|v| matches!(v, Value::Int(1))).collect())
     }
 
+    pub(crate) async fn members(&self, key: &str) -> Result<Vec<Vec<u8>>, Error> {
+        let mut cmd = redis::cmd("SMEMBERS");
+        cmd.arg(key);
+        self.conn.query(&cmd, Safety::Repeatable).await
+    }
+
+    pub(crate) async fn index_add(
+        &self,
+        index: &str,
+        member: &str,
+        ttl: Duration,
+        counter: &Counter,
+        now: u64,
+    ) -> Result<bool, Error> {
+        if self.conn.is_cluster() {
+            return self
+                .index_add_across_slots(index, member, ttl, counter, now)
+                .await;
+        }
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(INDEX_ADD)
+            .arg(3)
+            .arg(index)
+            .arg(&counter.total)
+            .arg(&counter.updated_at);
+        cmd.arg(member).arg(ttl_seconds(ttl)).arg(now);
+        // The script raises the counter only when SADD added the member, so
+        // sending it twice cannot count twice.
+        let added: u64 = self.conn.query(&cmd, Safety::Repeatable).await?;
+        Ok(added == 1)
+    }
+
+    pub(crate) async fn index_remove(
+        &self,
+        index: &str,
+        members: &[String],
+        counter: &Counter,
+        now: u64,
+    ) -> Result<u64, Error> {
+        if self.conn.is_cluster() {
+            return self
+                .index_remove_across_slots(index, members, counter, now)
+                .await;
+        }
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(INDEX_REMOVE)
+            .arg(3)
+            .arg(index)
+            .arg(&counter.total)
+            .arg(&counter.updated_at);
+        cmd.arg(now).arg(members);
+        self.conn.query(&cmd, Safety::Repeatable).await
+    }
+
+    /// On a Cluster the index and the counter live in different slots, so
+    /// one script cannot touch both: the index change stays atomic (one
+    /// key), and the counter follows in a second request.
+    async fn index_add_across_slots(
+        &self,
+        index: &str,
+        member: &str,
+        ttl: Duration,
+        counter: &Counter,
+        now: u64,
+    ) -> Result<bool, Error> {
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("SADD")
+            .arg(index)
+            .arg(member)
+            .cmd("EXPIRE")
+            .arg(index)
+            .arg(ttl_seconds(ttl))
+            .ignore();
+        let (added,): (u64,) = self.conn.pipeline(&pipe, Safety::Repeatable).await?;
+        if added == 1 {
+            self.adjust_counter(counter, 1, now).await?;
+        }
+        Ok(added == 1)
+    }
+
+    async fn index_remove_across_slots(
+        &self,
+        index: &str,
+        members: &[String],
+        counter: &Counter,
+        now: u64,
+    ) -> Result<u64, Error> {
+        let mut cmd = redis::cmd("SREM");
+        cmd.arg(index).arg(members);
+        let removed: u64 = self.conn.query(&cmd, Safety::Repeatable).await?;
+        if removed > 0 {
+            let delta = i64::try_from(removed).map_or(i64::MIN, |n| -n);
+            self.adjust_counter(counter, delta, now).await?;
+        }
+        Ok(removed)
+    }
+
+    async fn adjust_counter(&self, counter: &Counter, delta: i64, now: u64) -> Result<(), Error> {
+        let mut incr = redis::cmd("INCRBY");
+        incr.arg(&counter.total).arg(delta);
+        let _: i64 = self.conn.query(&incr, Safety::Once).await?;
+        let mut stamp = redis::cmd("SET");
+        stamp.arg(&counter.updated_at).arg(now);
+        self.conn.query(&stamp, Safety::Repeatable).await
+    }
+
+    pub(crate) async fn set_counter(
+        &self,
+        counter: &Counter,
+        total: u64,
+        now: u64,
+    ) -> Result<(), Error> {
+        let cmds = [
+            counter_set(&counter.total, total),
+            counter_set(&counter.updated_at, now),
+        ];
+        self.batch(&cmds, Safety::Repeatable).await.map(drop)
+    }
+
     pub(crate) async fn scan(&self, pattern: &str, cursor: u64, count: u32) -> Result<Page, Error> {
         // TODO(#7): a Cluster scan must visit every master.
         let mut cmd = redis::cmd("SCAN");
@@ -85,6 +205,38 @@ impl RedisBackend {
         }
         self.conn.pipeline(&pipe, safety).await
     }
+}
+
+/// `KEYS`: index, counter total, counter time; `ARGV`: member, TTL, now.
+const INDEX_ADD: &str = r"
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if added == 1 then
+  redis.call('INCRBY', KEYS[2], 1)
+  redis.call('SET', KEYS[3], ARGV[3])
+end
+return added
+";
+
+/// `KEYS`: index, counter total, counter time; `ARGV`: now, members...
+/// Members are removed one call each: `unpack` has a size limit that a
+/// large revoke would hit.
+const INDEX_REMOVE: &str = r"
+local removed = 0
+for i = 2, #ARGV do
+  removed = removed + redis.call('SREM', KEYS[1], ARGV[i])
+end
+if removed > 0 then
+  redis.call('DECRBY', KEYS[2], removed)
+  redis.call('SET', KEYS[3], ARGV[1])
+end
+return removed
+";
+
+fn counter_set(key: &str, value: u64) -> Cmd {
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(key).arg(value);
+    cmd
 }
 
 fn set_cmd(write: &Write<'_>) -> Cmd {

@@ -28,7 +28,6 @@ pub(crate) enum Safety {
     /// Reads, `SET`, `DEL`, `EXPIRE`, `SADD`, `SREM`.
     Repeatable,
     /// Counters and anything else that must run at most once.
-    #[allow(dead_code)] // first used by the per-user counters (#3)
     Once,
 }
 
