@@ -5,12 +5,14 @@
 //! memory of one page. Listing collects the stream.
 
 use std::fmt;
+use std::time::Duration;
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 
 use crate::config::SidType;
 use crate::error::Error;
 use crate::id::{Handle, PrivateId, PublicId};
+use crate::meta::Meta;
 use crate::store::{Lookup, Store};
 
 /// A stored session found by a scan.
@@ -127,6 +129,73 @@ impl Store {
         }
     }
 
+    /// The time left to live of scanned sessions, in order, in one round
+    /// trip; `None` for a session that is gone.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn ttls(&self, refs: &[SessionRef]) -> Result<Vec<Option<Duration>>, Error> {
+        let keys: Vec<String> = refs.iter().map(|r| self.ref_key(r)).collect();
+        self.backend().ttl(&keys).await
+    }
+
+    /// The stored text of a scanned session, unparsed. Bytes that are not
+    /// UTF-8 are replaced.
+    ///
+    /// # Security
+    ///
+    /// The text is the session's data: show it only to operators.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn peek_ref(&self, session: &SessionRef) -> Result<Option<String>, Error> {
+        let bytes = self.backend().fetch(&[self.ref_key(session)]).await?;
+        let text = bytes.into_iter().next().flatten();
+        Ok(text.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// Deletes scanned sessions with one `DEL`, both keys of each.
+    ///
+    /// A scan of private keys does not know a session's public id, but a
+    /// signed-in session records it in `meta.public_session_id`; it is
+    /// used when it hashes to the session's private id, so that a Rails
+    /// app reading the public key first does not find the session alive.
+    /// Costs one `MGET` and one `DEL`. Returns how many Redis keys were
+    /// removed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
+    pub async fn delete_refs(&self, refs: &[SessionRef]) -> Result<u64, Error> {
+        let lookups = self.find_refs(refs).await?;
+        let mut keys = Vec::with_capacity(refs.len() * 2);
+        for (session, lookup) in refs.iter().zip(lookups) {
+            keys.push(self.ref_key(session));
+            if let Some(public) = session
+                .public
+                .clone()
+                .or_else(|| public_id_in(session, lookup))
+            {
+                keys.extend(self.session_keys(&public));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        self.backend().delete(&keys).await
+    }
+
+    /// The key a scanned session was found under.
+    fn ref_key(&self, session: &SessionRef) -> String {
+        match &session.public {
+            Some(public) if self.sid_type() == SidType::PublicId => {
+                self.keyspace().public_key(public)
+            }
+            _ => self.keyspace().private_key(&session.private),
+        }
+    }
+
     fn refs_of(&self, keys: &[Vec<u8>]) -> Vec<SessionRef> {
         let space = self.keyspace();
         keys.iter()
@@ -142,4 +211,12 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The public id a session records about itself, when it is truly this
+/// session's: its hash must give the session's private id.
+fn public_id_in(session: &SessionRef, lookup: Lookup) -> Option<PublicId> {
+    let record = lookup.into_record()?;
+    let public = Meta::from_record(&record)?.meta.public_session_id?;
+    (public.private_id() == session.private).then_some(public)
 }

@@ -467,7 +467,7 @@ impl Store {
     }
 
     /// The Redis keys a session lives under, as `sid_type` says.
-    fn session_keys(&self, id: &PublicId) -> Vec<String> {
+    pub(crate) fn session_keys(&self, id: &PublicId) -> Vec<String> {
         let keys = &self.inner.keys;
         match self.inner.sid_type {
             SidType::PrivateId => vec![keys.private_key(&id.private_id())],

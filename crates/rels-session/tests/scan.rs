@@ -95,3 +95,43 @@ async fn a_namespace_with_glob_characters_matches_only_itself() {
     let listed = narrow.list().await.expect("list");
     assert_eq!(listed.len(), ids.len());
 }
+
+#[tokio::test]
+async fn deleting_a_scanned_session_removes_both_of_its_keys() {
+    let server = RedisServer::start();
+    server.load_dump(&rels_session_testkit::read_fixture("gem_dump.json"));
+    let store = store(&server, "rels:session", 50).await;
+    let signed_in = PublicId::parse(&"b".repeat(32)).expect("valid");
+    let anonymous = PublicId::parse(&"a".repeat(32)).expect("valid");
+    let wanted = [
+        signed_in.private_id().handle(),
+        anonymous.private_id().handle(),
+    ];
+    let refs: Vec<_> = store
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|r| wanted.contains(&r.handle()))
+        .collect();
+    assert_eq!(refs.len(), 2);
+
+    let ttls = store.ttls(&refs).await.expect("ttls");
+    assert!(
+        ttls.iter()
+            .all(|t| t.is_some_and(|t| t.as_secs() > 1_209_000))
+    );
+    let text = store
+        .peek_ref(&refs[0])
+        .await
+        .expect("peek")
+        .expect("stored");
+    assert!(text.starts_with('{'));
+
+    // The signed-in session names its public id in `meta`, so both of its
+    // keys go; the anonymous one's public key is unknown and stays.
+    assert_eq!(store.delete_refs(&refs).await.expect("delete"), 3);
+    let mut conn = server.connection();
+    let left: Vec<String> = conn.keys("rels:session:[ab]*").expect("KEYS");
+    assert_eq!(left, [format!("rels:session:{}", anonymous.expose())]);
+}

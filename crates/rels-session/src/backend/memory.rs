@@ -106,6 +106,19 @@ impl MemoryBackend {
             .collect())
     }
 
+    pub(crate) fn ttl(&self, keys: &[String]) -> Result<Vec<Option<Duration>>, Error> {
+        let map = self.lock();
+        let now = Instant::now();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                map.get(key)?
+                    .expires
+                    .map(|at| at.saturating_duration_since(now))
+            })
+            .collect())
+    }
+
     pub(crate) fn members(&self, key: &str) -> Result<Vec<Vec<u8>>, Error> {
         let map = self.lock();
         Ok(match map.get(key).map(|e| &e.value) {

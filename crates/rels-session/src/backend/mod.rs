@@ -94,6 +94,15 @@ impl Backend {
         }
     }
 
+    /// The time left to live of each key; `None` for a missing key or one
+    /// that never expires.
+    pub(crate) async fn ttl(&self, keys: &[String]) -> Result<Vec<Option<Duration>>, Error> {
+        match self {
+            Self::Redis(redis) => redis.ttl(keys).await,
+            Self::Memory(memory) => memory.ttl(keys),
+        }
+    }
+
     /// The members of a set.
     pub(crate) async fn members(&self, key: &str) -> Result<Vec<Vec<u8>>, Error> {
         match self {

@@ -59,6 +59,26 @@ impl RedisBackend {
         Ok(replies.iter().map(|v| matches!(v, Value::Int(1))).collect())
     }
 
+    pub(crate) async fn ttl(&self, keys: &[String]) -> Result<Vec<Option<Duration>>, Error> {
+        let cmds: Vec<Cmd> = keys
+            .iter()
+            .map(|key| {
+                let mut cmd = redis::cmd("PTTL");
+                cmd.arg(key);
+                cmd
+            })
+            .collect();
+        let replies = self.batch(&cmds, Safety::Repeatable).await?;
+        // PTTL answers -2 for a missing key and -1 for one without a TTL.
+        Ok(replies
+            .iter()
+            .map(|v| match v {
+                Value::Int(ms) if *ms >= 0 => Some(Duration::from_millis(ms.unsigned_abs())),
+                _ => None,
+            })
+            .collect())
+    }
+
     pub(crate) async fn members(&self, key: &str) -> Result<Vec<Vec<u8>>, Error> {
         let mut cmd = redis::cmd("SMEMBERS");
         cmd.arg(key);
