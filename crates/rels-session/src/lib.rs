@@ -34,11 +34,21 @@
 //! - `session`: a session and its life cycle.
 //! - [`config`]: settings from a Rails `settings.yml`, the environment,
 //!   or code.
-//! - `store`: load, save, delete and look up sessions; `scan`: list and
-//!   stream them.
+//! - `store`: load, save, delete and look up sessions; `scan`: list them;
+//!   `stream`: read them in batches, by stage.
+//! - [`stage`]: how far a session got (anonymous, authenticated, in a
+//!   course).
+//! - [`meta`]: the metadata recorded at sign-in, read leniently and written
+//!   as the gem does.
+//! - [`device`]: browser, OS and device from the User-Agent.
+//! - `client_ip`: the client address behind trusted proxies.
+//! - `user`: per-user sessions ([`Users`]): sign-in, listing, revoking,
+//!   activity, counters.
+//! - `web` (feature `axum`): the tower layer and the axum extractor.
 //! - `connection`, `backend`, `keys`, `flag` (private): the Redis client
 //!   behind a deadline, retries and a circuit breaker; the primitives the
-//!   session logic uses; the gem's key layout; the gem's flag key.
+//!   session logic is written against, on Redis or in memory; the gem's key
+//!   layout; the gem's flag key.
 //!
 //! # Features
 //!

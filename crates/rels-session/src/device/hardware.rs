@@ -13,8 +13,9 @@
 //! 4. KaiOS: `feature phone`.
 //! 5. iOS or Windows Phone without a known device: `smartphone` (an app's
 //!    `CFNetwork/... Darwin/...` User-Agent says iOS but not which device).
-//! 6. Android: `tablet` when it says `Tablet` or lacks `Mobile` (a tablet's
-//!    Chrome drops `Mobile`), else `smartphone`.
+//! 6. Android: `tablet` when it says `Tablet`, `smartphone` when it says
+//!    `Mobile`, `tablet` when Chrome runs without `Mobile` (Chrome drops
+//!    it on tablets), else none: an app's own User-Agent does not say.
 //! 7. A desktop OS (Windows, Mac, GNU/Linux and its distributions, Chrome
 //!    OS, the BSDs): `desktop`.
 //! 8. Anything else, including bots and HTTP libraries: none.
@@ -115,7 +116,7 @@ pub(super) fn device_type(
     match os? {
         "KaiOS" => Some("feature phone"),
         "iOS" | "iPadOS" | "Windows Phone" => Some("smartphone"),
-        "Android" => Some(android_type(&lower)),
+        "Android" => android_type(&lower),
         desktop if DESKTOP_SYSTEMS.contains(&desktop) => Some("desktop"),
         _ => None,
     }
@@ -139,10 +140,19 @@ fn apple_type(parsed: &Parsed<'_>) -> Option<&'static str> {
     }
 }
 
-/// Android phones' browsers say `Mobile`; tablets' do not.
-fn android_type(lower_user_agent: &str) -> &'static str {
-    let tablet = lower_user_agent.contains("tablet") || !lower_user_agent.contains("mobile");
-    if tablet { "tablet" } else { "smartphone" }
+/// Android browsers on phones say `Mobile`; Firefox and Opera on tablets
+/// say `Tablet`, Chrome on tablets says neither.
+fn android_type(lower_user_agent: &str) -> Option<&'static str> {
+    let says = |token| lower_user_agent.contains(token);
+    if says("tablet") {
+        Some("tablet")
+    } else if says("mobile") {
+        Some("smartphone")
+    } else if says("chrome/") {
+        Some("tablet")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -182,11 +192,13 @@ mod tests {
     }
 
     #[test]
-    fn android_without_mobile_is_a_tablet() {
+    fn android_chrome_without_mobile_is_a_tablet() {
         let none = Parsed::default();
         let tablet = "Mozilla/5.0 (Linux; Android 13; SM-X700) Chrome/115 Safari/537.36";
         let phone = "Mozilla/5.0 (Linux; Android 13; SM-G991B) Chrome/115 Mobile Safari/537.36";
+        let app = "MyApp/1.0 (com.example.myapp; Android 13) okhttp/4.12.0";
         assert_eq!(device_type(tablet, &none, Some("Android")), Some("tablet"));
+        assert_eq!(device_type(app, &none, Some("Android")), None);
         assert_eq!(
             device_type(phone, &none, Some("Android")),
             Some("smartphone")

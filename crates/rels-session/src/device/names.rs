@@ -9,9 +9,12 @@ use super::parser::Parsed;
 
 /// uap-core browser family → device-detector browser name.
 const BROWSERS: &[(&str, &str)] = &[
+    ("Amazon Silk", "Mobile Silk"),
     ("Chrome Mobile WebView", "Chrome Webview"),
+    ("DuckDuckGo Mobile", "DuckDuckGo Privacy Browser"),
     ("Edge", "Microsoft Edge"),
     ("Edge Mobile", "Microsoft Edge"),
+    ("Firefox iOS", "Firefox Mobile iOS"),
     ("HeadlessChrome", "Headless Chrome"),
     ("IE", "Internet Explorer"),
     ("Mobile Safari UI/WKWebView", "Mobile Safari"),

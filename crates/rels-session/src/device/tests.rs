@@ -172,3 +172,11 @@ fn binary_garbage_does_not_panic() {
     let garbage: String = (0u32..2000).filter_map(char::from_u32).collect();
     let _ = detect(&garbage);
 }
+
+#[test]
+fn an_android_apps_ua_names_no_device_type() {
+    let device = detect("MyApp/1.0 (com.example.myapp; build:12; Android 13) okhttp/4.12.0");
+    assert_eq!(device.browser.as_deref(), Some("OkHttp"));
+    assert_eq!(device.os.as_deref(), Some("Android"));
+    assert_eq!(device.device_type, None);
+}
