@@ -37,6 +37,11 @@ impl RequestSession {
             Some(Err(err)) => Outcome::Failed(Arc::clone(err)),
             Some(Ok(loaded)) if loaded.detached => Outcome::Untouched,
             Some(Ok(loaded)) => match shared.store_changes(loaded).await {
+                // A sign-in stored the session under a fresh id: the client
+                // needs it, even with nothing left to save.
+                Ok(Outcome::Untouched) if loaded.issued => {
+                    Outcome::SetCookie(loaded.session.id().clone())
+                }
                 Ok(outcome) => outcome,
                 Err(err) => shared.save_failed(err),
             },

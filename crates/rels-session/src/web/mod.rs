@@ -14,6 +14,11 @@
 //! - An unchanged session's TTL is refreshed as [`Refresh`] says.
 //! - When Redis fails, [`FailureMode`] decides: `503` by default, or an
 //!   empty session that is not saved.
+//! - Devise's sign-in marker reads and writes as a [`WardenUser`]; a
+//!   handler records a sign-in or a user's activity on its session with
+//!   [`RequestSession::sign_in`] and [`RequestSession::touch_activity`],
+//!   taking the client's details as a [`SignInRequest`](crate::SignInRequest)
+//!   extractor.
 //!
 //! The cookie's value is the public id as the gem writes it, so a visitor
 //! signed in on a Rails app is signed in on the Rust service and back.
@@ -71,6 +76,8 @@ mod incoming;
 mod layer;
 mod request;
 mod service;
+mod sign_in;
+mod warden;
 
 pub use self::config::{FailureMode, Refresh};
 pub use self::cookie::InvalidCookieSetting;
@@ -78,4 +85,6 @@ pub use self::error::{MissingSessionLayer, SessionError};
 pub use self::layer::SessionLayer;
 pub use self::request::RequestSession;
 pub use self::service::{ResponseFuture, SessionService};
+pub use self::sign_in::UsersError;
+pub use self::warden::{WARDEN_USER_KEY, WardenUser};
 pub use ::cookie::SameSite;

@@ -13,14 +13,14 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::Mutex;
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use super::config::{Config, FailureMode};
 use super::error::{MissingSessionLayer, SessionError};
 use super::incoming::Incoming;
 use crate::error::Error;
 use crate::id::PublicId;
-use crate::record::RecordError;
+use crate::record::{Record, RecordError};
 use crate::session::Session;
 use crate::store::Store;
 
@@ -74,6 +74,10 @@ pub(crate) struct Loaded {
     /// The store failed and the layer fails open: the handler works on an
     /// empty session that is never saved.
     pub(crate) detached: bool,
+    /// A recorded sign-in stored the session under a fresh id during the
+    /// request: the client needs the new cookie even when nothing is left
+    /// to save.
+    pub(crate) issued: bool,
 }
 
 impl RequestSession {
@@ -228,19 +232,48 @@ impl RequestSession {
         self.with(Loaded::public_id).await.ok().flatten()
     }
 
+    /// A copy of the session's data as it is now, this request's changes
+    /// included: to show it, or to read many keys at once.
+    ///
+    /// # Errors
+    ///
+    /// A [`SessionError`] when the session could not be loaded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rels_session::web::{RequestSession, SessionError};
+    /// async fn keys(session: RequestSession) -> Result<String, SessionError> {
+    ///     let record = session.record().await?;
+    ///     Ok(record.keys().collect::<Vec<_>>().join(", "))
+    /// }
+    /// ```
+    pub async fn record(&self) -> Result<Record, SessionError> {
+        self.with(|l| l.session.record().clone()).await
+    }
+
     /// Runs `f` on the session, loading it first if this is the first
     /// access. A failed load is kept, so every access in the request
     /// reports it and the store is asked once.
     async fn with<R>(&self, f: impl FnOnce(&mut Loaded) -> R) -> Result<R, SessionError> {
+        Ok(f(&mut *self.loaded().await?))
+    }
+
+    /// The loaded session, held for the whole of an operation that awaits
+    /// the store (a recorded sign-in), so that no other access in the
+    /// request sees it half done.
+    pub(crate) async fn loaded(&self) -> Result<MappedMutexGuard<'_, Loaded>, SessionError> {
         let mut state = self.shared.state.lock().await;
-        let slot = match state.take() {
-            Some(slot) => slot,
-            None => self.shared.load().await,
-        };
-        match state.insert(slot) {
-            Ok(loaded) => Ok(f(loaded)),
-            Err(err) => Err(SessionError::load(Arc::clone(err))),
+        if state.is_none() {
+            *state = Some(self.shared.load().await);
         }
+        if let Some(Err(err)) = state.as_ref() {
+            return Err(SessionError::load(Arc::clone(err)));
+        }
+        let loaded = MutexGuard::try_map(state, |slot| slot.as_mut()?.as_mut().ok());
+        Ok(loaded
+            .ok()
+            .expect("the slot holds a loaded session: filled and checked above"))
     }
 }
 
@@ -284,6 +317,7 @@ impl Loaded {
             changed: false,
             retired: None,
             detached,
+            issued: false,
         }
     }
 
