@@ -7,7 +7,13 @@
 //!   port in a temporary directory, and kills it when dropped (also when the
 //!   test panics). It can stop and restart on the same port, count the
 //!   commands it served, and load or dump keys in the fixture format.
-//! - [`SentinelGroup`] runs a master and three Sentinels watching it.
+//! - [`SentinelGroup`] runs a master and three Sentinels watching it; with
+//!   a replica, it can fail over.
+//! - [`RedisCluster`] runs a Redis Cluster of three masters, and can move
+//!   slots between them.
+//! - [`TlsServer`] runs a `redis-server` that speaks TLS, with a CA and
+//!   certificates made for the test.
+//! - [`acl_user`] creates a Redis ACL user with given rules.
 //! - [`fixture_path`] and [`read_fixture`] find the shared data under
 //!   `tests/fixtures/` at the workspace root.
 //! - [`ruby_gem`] runs `tests/ruby/gem_session.rb`, which reads and writes
@@ -22,6 +28,8 @@
 //! | --- | --- | --- |
 //! | `RELS_TEST_REDIS_SERVER` | `redis-server` | [`RedisServer`] |
 //! | `RELS_TEST_REDIS_SENTINEL` | `redis-sentinel`, else `redis-server --sentinel` | [`SentinelGroup`] |
+//! | `RELS_TEST_REDIS_CLI` | `redis-cli` | [`RedisCluster`] |
+//! | `RELS_TEST_OPENSSL` | `openssl` | [`TlsServer`] |
 //! | `RELS_TEST_RUBY` | `ruby` | [`ruby_gem`] |
 //!
 //! A server binary given this way must be the server process itself (a
@@ -48,14 +56,20 @@
 // message: the test that called it then fails at the right place.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod acl;
+mod cluster;
 mod dump;
 mod fixtures;
 mod process;
 mod ruby;
 mod sentinel;
 mod server;
+mod tls;
 
+pub use acl::acl_user;
+pub use cluster::RedisCluster;
 pub use fixtures::{fixture_path, read_fixture, workspace_root};
 pub use ruby::ruby_gem;
 pub use sentinel::SentinelGroup;
 pub use server::RedisServer;
+pub use tls::TlsServer;

@@ -1,6 +1,14 @@
-//! A master and three Sentinels, for tests of `redis+sentinel://` URLs.
+//! A master (and a replica) watched by three Sentinels, for tests of
+//! `redis+sentinel://` URLs and of failovers.
 
-use std::{fmt::Write as _, path::Path, process::Command};
+use std::{
+    collections::HashMap,
+    fmt::Write as _,
+    path::Path,
+    process::Command,
+    thread,
+    time::{Duration, Instant},
+};
 
 use tempfile::TempDir;
 
@@ -12,6 +20,9 @@ use crate::{
 /// How many Sentinels watch the master; two of them make a quorum.
 const SENTINELS: usize = 3;
 
+/// How long a replica may take to sync, and the Sentinels to see it.
+const REPLICA_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A master [`RedisServer`] watched by three `redis-sentinel` processes on
 /// free loopback ports.
 ///
@@ -20,6 +31,11 @@ const SENTINELS: usize = 3;
 /// 5000. [`start`](Self::start) returns once every Sentinel reports the
 /// master's address. Dropping the group stops every process and removes
 /// the directories.
+///
+/// With [`start_with_replica`](Self::start_with_replica) the master has a
+/// replica, both refuse writes without a replica in sync
+/// (`min-replicas-to-write 1`), and [`failover`](Self::failover) promotes
+/// the replica.
 ///
 /// The binary is `$RELS_TEST_REDIS_SENTINEL`, else `redis-sentinel` on the
 /// `PATH`, else `redis-server <config> --sentinel`.
@@ -40,6 +56,7 @@ pub struct SentinelGroup {
     // watch, and every process before the directory it writes to.
     sentinels: Vec<Sentinel>,
     master: RedisServer,
+    replica: Option<RedisServer>,
     master_name: String,
     // Held only so that the directory lives as long as the Sentinels.
     _dir: TempDir,
@@ -61,7 +78,37 @@ impl SentinelGroup {
     /// When a process cannot be started or does not answer within 10
     /// seconds; the message holds the end of its log.
     pub fn start(master_name: &str) -> Self {
+        Self::watch(RedisServer::start(), None, master_name)
+    }
+
+    /// Starts a master with one replica, both set with
+    /// `min-replicas-to-write 1` so that a master without a replica in
+    /// sync (a demoted one, or a new one whose replica has not caught up)
+    /// refuses writes with `NOREPLICAS`, and `repl-diskless-sync-delay 0`
+    /// so that a full sync starts at once. Then starts three Sentinels and
+    /// waits until each one reports the master and sees the replica in
+    /// sync, so that [`failover`](Self::failover) finds it.
+    ///
+    /// # Panics
+    ///
+    /// When a process cannot be started, or the replica does not sync or
+    /// is not seen by every Sentinel within 30 seconds.
+    pub fn start_with_replica(master_name: &str) -> Self {
         let master = RedisServer::start();
+        let replica = RedisServer::start();
+        replicate(&replica, master.port());
+        for server in [&master, &replica] {
+            config_set(server, "min-replicas-to-write", "1");
+            // A demoted master comes back as a replica with a full sync;
+            // Redis would wait 5 s by default for more replicas to share it.
+            config_set(server, "repl-diskless-sync-delay", "0");
+        }
+        let group = Self::watch(master, Some(replica), master_name);
+        group.wait_until_every_sentinel_sees_the_replica();
+        group
+    }
+
+    fn watch(master: RedisServer, replica: Option<RedisServer>, master_name: &str) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("rels-sentinel-")
             .tempdir()
@@ -72,14 +119,87 @@ impl SentinelGroup {
         Self {
             sentinels,
             master,
+            replica,
             master_name: master_name.to_owned(),
             _dir: dir,
         }
     }
 
-    /// The master the Sentinels watch.
+    /// The server started as the master. After a
+    /// [`failover`](Self::failover) it is a replica.
     pub fn master(&self) -> &RedisServer {
         &self.master
+    }
+
+    /// The server started as the replica, if the group has one.
+    pub fn replica(&self) -> Option<&RedisServer> {
+        self.replica.as_ref()
+    }
+
+    /// The port of the master as the first Sentinel reports it now.
+    ///
+    /// # Panics
+    ///
+    /// When the Sentinel cannot be reached or knows no master.
+    pub fn current_master_port(&self) -> u16 {
+        master_address(self.sentinels[0].port, &self.master_name)
+            .expect("the Sentinel reports no master")
+    }
+
+    /// Asks the first Sentinel to fail over now (`SENTINEL FAILOVER`),
+    /// without waiting for the master to be seen as down: the replica is
+    /// promoted, and the old master is turned into its replica.
+    ///
+    /// Returns at once; the failover goes on in the background. See
+    /// [`wait_for_master`](Self::wait_for_master).
+    ///
+    /// # Panics
+    ///
+    /// When the Sentinel refuses (for instance, it knows no replica in
+    /// sync).
+    pub fn failover(&self) {
+        let mut connection = connect(&format!("redis://127.0.0.1:{}", self.sentinels[0].port))
+            .expect("cannot connect to the Sentinel");
+        redis::cmd("SENTINEL")
+            .arg("FAILOVER")
+            .arg(&self.master_name)
+            .exec(&mut connection)
+            .unwrap_or_else(|err| panic!("SENTINEL FAILOVER refused: {err}"));
+    }
+
+    /// Waits until every Sentinel reports the master on `port`.
+    ///
+    /// # Panics
+    ///
+    /// When that does not happen within `timeout`.
+    pub fn wait_for_master(&self, port: u16, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self
+            .sentinel_ports()
+            .iter()
+            .all(|sentinel| master_address(*sentinel, &self.master_name) == Some(port))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the Sentinels did not report the master on port {port} within {timeout:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_until_every_sentinel_sees_the_replica(&self) {
+        let deadline = Instant::now() + REPLICA_TIMEOUT;
+        while !self
+            .sentinel_ports()
+            .iter()
+            .all(|port| sees_replica_in_sync(*port, &self.master_name))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the Sentinels did not see the replica in sync within {REPLICA_TIMEOUT:?}"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The name the Sentinels know the master by.
@@ -175,6 +295,72 @@ fn sentinel_command(config: &Path) -> Command {
     }
 }
 
+/// Makes `replica` replicate the master on `master_port` and waits until
+/// the link is up.
+fn replicate(replica: &RedisServer, master_port: u16) {
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master_port)
+        .exec(&mut replica.connection())
+        .expect("REPLICAOF failed");
+    let deadline = Instant::now() + REPLICA_TIMEOUT;
+    loop {
+        let info: String = redis::cmd("INFO")
+            .arg("replication")
+            .query(&mut replica.connection())
+            .expect("INFO replication failed");
+        if info
+            .lines()
+            .any(|line| line.trim() == "master_link_status:up")
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica did not sync within {REPLICA_TIMEOUT:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn config_set(server: &RedisServer, name: &str, value: &str) {
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .exec(&mut server.connection())
+        .unwrap_or_else(|err| panic!("CONFIG SET {name} failed: {err}"));
+}
+
+/// The port of the master `name` as the Sentinel on `port` reports it.
+fn master_address(port: u16, name: &str) -> Option<u16> {
+    let mut connection = connect(&format!("redis://127.0.0.1:{port}")).ok()?;
+    let address: Option<(String, String)> = redis::cmd("SENTINEL")
+        .arg("get-master-addr-by-name")
+        .arg(name)
+        .query(&mut connection)
+        .ok()?;
+    address?.1.parse().ok()
+}
+
+/// Whether the Sentinel on `port` knows a replica of `name` that is
+/// healthy and in sync, as `SENTINEL FAILOVER` requires.
+fn sees_replica_in_sync(port: u16, name: &str) -> bool {
+    let Ok(mut connection) = connect(&format!("redis://127.0.0.1:{port}")) else {
+        return false;
+    };
+    let replicas: redis::RedisResult<Vec<HashMap<String, String>>> = redis::cmd("SENTINEL")
+        .arg("REPLICAS")
+        .arg(name)
+        .query(&mut connection);
+    replicas.is_ok_and(|replicas| {
+        replicas.iter().any(|replica| {
+            replica.get("flags").map(String::as_str) == Some("slave")
+                && replica.get("master-link-status").map(String::as_str) == Some("ok")
+        })
+    })
+}
+
 /// Whether the Sentinel on `port` gives `127.0.0.1:<master_port>` as the
 /// address of `name`.
 fn reports_master(port: u16, name: &str, master_port: u16) -> bool {
@@ -215,5 +401,16 @@ mod tests {
             group.url(3),
             format!("redis+sentinel://{hosts}/rels-test/3")
         );
+    }
+
+    #[test]
+    fn a_failover_promotes_the_replica() {
+        let group = SentinelGroup::start_with_replica("rels-failover");
+        let replica_port = group.replica().unwrap().port();
+        assert_eq!(group.current_master_port(), group.master().port());
+
+        group.failover();
+
+        group.wait_for_master(replica_port, Duration::from_secs(30));
     }
 }

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// The server's log, inside its temporary directory.
-const LOG_FILE: &str = "redis.log";
+pub(crate) const LOG_FILE: &str = "redis.log";
 
 /// Commands the kit itself sends to read and reset the statistics, left out
 /// of [`RedisServer::command_calls`].
@@ -220,14 +220,14 @@ pub(crate) fn server_command(dir: &Path, port: u16) -> Command {
     command
 }
 
-fn answers_ping(port: u16) -> bool {
+pub(crate) fn answers_ping(port: u16) -> bool {
     connect(&format!("redis://127.0.0.1:{port}/0"))
         .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection))
         .is_ok_and(|reply| reply == "PONG")
 }
 
 /// Reads `cmdstat_<name>:calls=<n>,...` lines.
-fn parse_command_calls(info: &str) -> BTreeMap<String, u64> {
+pub(crate) fn parse_command_calls(info: &str) -> BTreeMap<String, u64> {
     info.lines()
         .filter_map(|line| {
             let (name, stats) = line.strip_prefix("cmdstat_")?.split_once(':')?;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 
+use crate::backend::Cursor;
 use crate::config::SidType;
 use crate::error::Error;
 use crate::id::{Handle, PrivateId, PublicId};
@@ -71,7 +72,7 @@ impl Store {
             SidType::PublicId => self.keyspace().public_pattern(),
             _ => self.keyspace().private_pattern(),
         };
-        let start = Some(0u64);
+        let start = Some(Cursor::default());
         stream::try_unfold(start, move |cursor| {
             let pattern = pattern.clone();
             async move {
@@ -84,10 +85,10 @@ impl Store {
                 loop {
                     let page = self
                         .backend()
-                        .scan(&pattern, cursor, self.scan_count())
+                        .scan(&pattern, &cursor, self.scan_count())
                         .await?;
                     let refs = self.refs_of(&page.keys);
-                    let next = (page.cursor != 0).then_some(page.cursor);
+                    let next = page.next;
                     if !refs.is_empty() {
                         return Ok(Some((refs, next)));
                     }

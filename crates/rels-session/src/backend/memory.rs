@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Condition, Counter, Page, Write};
+use super::{Condition, Counter, Cursor, Page, Write};
 use crate::error::Error;
 
 /// A map of keys, shared by clones.
@@ -184,9 +184,14 @@ impl MemoryBackend {
     /// Pages through the matching keys in key order; the cursor is the
     /// number of matching keys already handed out. Like `SCAN`, a key added
     /// or removed during a scan may be seen or missed.
-    pub(crate) fn scan(&self, pattern: &str, cursor: u64, count: u32) -> Result<Page, Error> {
+    pub(crate) fn scan(&self, pattern: &str, cursor: &Cursor, count: u32) -> Result<Page, Error> {
+        // This backend only ever hands out `At`; anything else starts over.
+        let done = match cursor {
+            Cursor::At(done) => *done,
+            _ => 0,
+        };
         let map = self.lock();
-        let skip = usize::try_from(cursor).unwrap_or(usize::MAX);
+        let skip = usize::try_from(done).unwrap_or(usize::MAX);
         let take = usize::try_from(count).unwrap_or(usize::MAX).max(1);
         let mut matching = map.keys().filter(|key| glob_match(pattern, key)).skip(skip);
         let keys: Vec<Vec<u8>> = matching
@@ -195,8 +200,8 @@ impl MemoryBackend {
             .map(|k| k.as_bytes().to_vec())
             .collect();
         let more = matching.next().is_some();
-        let cursor = if more { cursor + keys.len() as u64 } else { 0 };
-        Ok(Page { cursor, keys })
+        let next = more.then(|| Cursor::At(done + keys.len() as u64));
+        Ok(Page { keys, next })
     }
 }
 
@@ -353,14 +358,11 @@ mod tests {
             backend.write(&[write]).expect("write");
         }
         let mut seen = Vec::new();
-        let mut cursor = 0;
-        loop {
-            let page = backend.scan("ns:*", cursor, 10).expect("scan");
+        let mut cursor = Some(Cursor::default());
+        while let Some(at) = cursor {
+            let page = backend.scan("ns:*", &at, 10).expect("scan");
             seen.extend(page.keys);
-            cursor = page.cursor;
-            if cursor == 0 {
-                break;
-            }
+            cursor = page.next;
         }
         assert_eq!(seen.len(), 25);
     }

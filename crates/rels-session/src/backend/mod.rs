@@ -45,12 +45,27 @@ pub(crate) struct Counter {
     pub(crate) updated_at: String,
 }
 
-/// One page of a `SCAN`.
+/// Where a scan stands. The session logic starts from
+/// `Cursor::default()` and hands back what each [`Page`] gives; only the
+/// backend looks inside.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Cursor {
+    /// Nothing scanned yet.
+    #[default]
+    Start,
+    /// Where the one server's `SCAN` (or the memory backend) goes on.
+    At(u64),
+    /// On a Cluster: the masters not done yet, by address (`host:port`),
+    /// each with where its own `SCAN` goes on.
+    Nodes(Vec<(String, u64)>),
+}
+
+/// One page of a scan.
 #[derive(Debug)]
 pub(crate) struct Page {
-    /// Where to continue; `0` when the scan is complete.
-    pub(crate) cursor: u64,
     pub(crate) keys: Vec<Vec<u8>>,
+    /// Where to continue; `None` when the scan is complete.
+    pub(crate) next: Option<Cursor>,
 }
 
 /// The backend a store runs on.
@@ -159,8 +174,15 @@ impl Backend {
         }
     }
 
-    /// One page of the keys matching `pattern`.
-    pub(crate) async fn scan(&self, pattern: &str, cursor: u64, count: u32) -> Result<Page, Error> {
+    /// One page of the keys matching `pattern`, from every server that
+    /// holds keys (every master of a Cluster). A key that exists for the
+    /// whole scan is found at least once.
+    pub(crate) async fn scan(
+        &self,
+        pattern: &str,
+        cursor: &Cursor,
+        count: u32,
+    ) -> Result<Page, Error> {
         match self {
             Self::Redis(redis) => redis.scan(pattern, cursor, count).await,
             Self::Memory(memory) => memory.scan(pattern, cursor, count),

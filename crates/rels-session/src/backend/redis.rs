@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use redis::{Cmd, Pipeline, Value};
 
-use super::{Condition, Counter, Page, Write, ttl_seconds};
+use super::{Condition, Counter, Cursor, Page, Write, ttl_seconds};
 use crate::connection::{Connection, Safety};
 use crate::error::Error;
 
@@ -199,16 +199,66 @@ impl RedisBackend {
         self.batch(&cmds, Safety::Repeatable).await.map(drop)
     }
 
-    pub(crate) async fn scan(&self, pattern: &str, cursor: u64, count: u32) -> Result<Page, Error> {
-        // TODO(#7): a Cluster scan must visit every master.
-        let mut cmd = redis::cmd("SCAN");
-        cmd.arg(cursor)
-            .arg("MATCH")
-            .arg(pattern)
-            .arg("COUNT")
-            .arg(count);
-        let (cursor, keys): (u64, Vec<Vec<u8>>) = self.conn.query(&cmd, Safety::Repeatable).await?;
-        Ok(Page { cursor, keys })
+    pub(crate) async fn scan(
+        &self,
+        pattern: &str,
+        cursor: &Cursor,
+        count: u32,
+    ) -> Result<Page, Error> {
+        if self.conn.is_cluster() {
+            return self.scan_masters(pattern, cursor, count).await;
+        }
+        let at = match cursor {
+            Cursor::At(at) => *at,
+            _ => 0,
+        };
+        let cmd = scan_cmd(pattern, at, count);
+        let (next, keys): ScanReply = self.conn.query(&cmd, Safety::Repeatable).await?;
+        Ok(Page {
+            keys,
+            next: (next != 0).then_some(Cursor::At(next)),
+        })
+    }
+
+    /// `SCAN` walks the keys of one node, and a Cluster spreads its keys
+    /// over its masters: a page scans every master not done yet,
+    /// concurrently, each from its own cursor. The first page asks the
+    /// Cluster client for its masters.
+    ///
+    /// Keys that move to another master while the scan runs (a slot moved,
+    /// a failover) may be missed or seen twice.
+    async fn scan_masters(
+        &self,
+        pattern: &str,
+        cursor: &Cursor,
+        count: u32,
+    ) -> Result<Page, Error> {
+        let replies: Vec<(String, ScanReply)> = match cursor {
+            Cursor::Nodes(nodes) => {
+                let scans = nodes.iter().map(|(node, at)| async move {
+                    let cmd = scan_cmd(pattern, *at, count);
+                    let reply: ScanReply = self.conn.query_node(node, &cmd).await?;
+                    Ok::<_, Error>((node.clone(), reply))
+                });
+                futures_util::future::try_join_all(scans).await?
+            }
+            Cursor::Start | Cursor::At(_) => {
+                let cmd = scan_cmd(pattern, 0, count);
+                self.conn.query_masters(&cmd).await?
+            }
+        };
+        let mut keys = Vec::new();
+        let mut pending = Vec::new();
+        for (node, (next, found)) in replies {
+            keys.extend(found);
+            if next != 0 {
+                pending.push((node, next));
+            }
+        }
+        Ok(Page {
+            keys,
+            next: (!pending.is_empty()).then_some(Cursor::Nodes(pending)),
+        })
     }
 
     /// Sends independent commands in one round trip: a pipeline on a
@@ -252,6 +302,19 @@ if removed > 0 then
 end
 return removed
 ";
+
+/// `SCAN`'s answer: the cursor to go on from (`0` at the end), and keys.
+type ScanReply = (u64, Vec<Vec<u8>>);
+
+fn scan_cmd(pattern: &str, cursor: u64, count: u32) -> Cmd {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor)
+        .arg("MATCH")
+        .arg(pattern)
+        .arg("COUNT")
+        .arg(count);
+    cmd
+}
 
 fn counter_set(key: &str, value: u64) -> Cmd {
     let mut cmd = redis::cmd("SET");

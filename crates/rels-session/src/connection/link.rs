@@ -4,35 +4,58 @@
 //! A broken single-server connection is dropped and opened again on the
 //! next request. For Sentinel, opening asks the Sentinels for the master
 //! every time, so a failover is followed on the next reconnect.
+//!
+//! A Cluster connection repairs itself and follows slots that move. It is
+//! opened twice, with two retry policies: see [`Cluster`].
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
 use redis::io::tcp::TcpSettings;
 use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
 use redis::{
-    AsyncConnectionConfig, Client, Cmd, ConnectionAddr, IntoConnectionInfo, Pipeline,
-    RedisConnectionInfo, RedisFuture, RedisResult, Value,
+    AsyncConnectionConfig, Client, Cmd, ConnectionAddr, ErrorKind, IntoConnectionInfo, Pipeline,
+    RedisConnectionInfo, RedisError, RedisFuture, RedisResult, Role, Value,
 };
 use tokio::sync::Mutex;
 
+use super::{Safety, tls};
 use crate::config::{RedisSettings, RedisUrl, Topology};
+
+/// How many times the Cluster client may send a request that may run
+/// twice again by itself: enough to follow a `MOVED` and then an `ASK`
+/// while a slot moves, and to wait out a `TRYAGAIN`.
+const CLUSTER_RETRIES: u32 = 5;
 
 /// Opens connections as the settings say.
 pub(crate) enum Link {
     Single(Box<Single>),
-    Cluster(ClusterConnection),
+    Cluster(Box<Cluster>),
 }
 
 /// One server, found directly or through Sentinel.
 pub(crate) struct Single {
     opener: Opener,
     config: AsyncConnectionConfig,
-    /// The open connection with a generation number, so that a request
-    /// that saw it fail drops only that one, not a newer one another
-    /// request already opened.
-    current: Mutex<Option<(u64, MultiplexedConnection)>>,
+    /// How long a write waits for a replica to acknowledge it, behind
+    /// Sentinel (`WAIT`): the write timeout.
+    replica_wait: Duration,
+    current: Mutex<Option<Open>>,
+}
+
+/// The open connection of a [`Single`].
+#[derive(Clone)]
+pub(crate) struct Open {
+    /// Tells this connection from a newer one, so that a request that saw
+    /// it fail drops only this one, not one another request opened since.
+    generation: u64,
+    conn: MultiplexedConnection,
+    /// Set when writes on this connection are acknowledged only once a
+    /// replica has them: behind Sentinel, when the master had replicas at
+    /// connect time. See `super::durable`.
+    replica_wait: Option<Duration>,
 }
 
 pub(crate) enum Opener {
@@ -40,13 +63,24 @@ pub(crate) enum Opener {
     Sentinel(Mutex<SentinelClient>),
 }
 
+/// A Redis Cluster, through two clients that differ in what they may send
+/// twice.
+///
+/// The Cluster client follows `MOVED` and `ASK` only as retries, and the
+/// same retries resend a request whose connection broke after it was sent.
+/// Requests that may run twice go through `repeating`, which retries;
+/// counters go through `once`, which never does: a redirect then comes
+/// back as an error, and since the server did not run the request, our
+/// own retry sends it again (see `super::failure`).
+pub(crate) struct Cluster {
+    repeating: ClusterConnection,
+    once: ClusterConnection,
+}
+
 /// A connection handed to one request.
 #[derive(Clone)]
 pub(crate) enum Conn {
-    Single {
-        generation: u64,
-        conn: MultiplexedConnection,
-    },
+    Single(Open),
     Cluster(ClusterConnection),
 }
 
@@ -70,13 +104,19 @@ impl Link {
     /// address or password shows at start-up.
     pub(crate) async fn open(settings: &RedisSettings) -> RedisResult<Self> {
         let url = &settings.url;
+        if url.tls {
+            tls::ensure_crypto_provider();
+        }
         let tcp = TcpSettings::default().set_nodelay(true);
         let link = match &url.topology {
             Topology::Cluster { nodes } => {
-                let conn = cluster_client(settings, nodes, tcp)?
+                let repeating = cluster_client(settings, nodes, tcp.clone(), CLUSTER_RETRIES)?
                     .get_async_connection()
                     .await?;
-                Self::Cluster(conn)
+                let once = cluster_client(settings, nodes, tcp, 0)?
+                    .get_async_connection()
+                    .await?;
+                Self::Cluster(Box::new(Cluster { repeating, once }))
             }
             Topology::Sentinel {
                 sentinels,
@@ -98,7 +138,7 @@ impl Link {
             }
         };
         if let Self::Single(_) = link {
-            link.get().await?;
+            link.get(Safety::Repeatable).await?;
         }
         Ok(link)
     }
@@ -110,33 +150,34 @@ impl Link {
         Self::Single(Box::new(Single {
             opener,
             config,
+            replica_wait: settings.write_timeout,
             current: Mutex::new(None),
         }))
     }
 
-    /// The open connection, opening one when there is none.
-    pub(crate) async fn get(&self) -> RedisResult<Conn> {
+    /// The open connection for a request of this safety, opening one when
+    /// there is none.
+    pub(crate) async fn get(&self, safety: Safety) -> RedisResult<Conn> {
         match self {
-            Self::Cluster(conn) => Ok(Conn::Cluster(conn.clone())),
+            Self::Cluster(cluster) => Ok(Conn::Cluster(match safety {
+                Safety::Repeatable => cluster.repeating.clone(),
+                Safety::Once => cluster.once.clone(),
+            })),
             Self::Single(single) => {
-                let Single {
-                    opener,
-                    config,
-                    current,
-                } = &**single;
                 // Holding the lock while connecting makes concurrent requests
                 // wait for one new connection instead of each opening one.
-                let mut current = current.lock().await;
-                if let Some((generation, conn)) = &*current {
-                    return Ok(Conn::Single {
-                        generation: *generation,
-                        conn: conn.clone(),
-                    });
+                let mut current = single.current.lock().await;
+                if let Some(open) = &*current {
+                    return Ok(Conn::Single(open.clone()));
                 }
-                let conn = opener.open(config).await?;
-                let generation = rand::random::<u64>();
-                *current = Some((generation, conn.clone()));
-                Ok(Conn::Single { generation, conn })
+                let (conn, has_replicas) = single.opener.open(&single.config).await?;
+                let open = Open {
+                    generation: rand::random::<u64>(),
+                    conn,
+                    replica_wait: has_replicas.then_some(single.replica_wait),
+                };
+                *current = Some(open.clone());
+                Ok(Conn::Single(open))
             }
         }
     }
@@ -144,9 +185,12 @@ impl Link {
     /// Forgets a connection that failed, so the next request opens a new
     /// one. A Cluster connection repairs itself.
     pub(crate) async fn discard(&self, failed: &Conn) {
-        if let (Self::Single(single), Conn::Single { generation, .. }) = (self, failed) {
+        if let (Self::Single(single), Conn::Single(failed)) = (self, failed) {
             let mut current = single.current.lock().await;
-            if matches!(&*current, Some((g, _)) if g == generation) {
+            if current
+                .as_ref()
+                .is_some_and(|open| open.generation == failed.generation)
+            {
                 *current = None;
             }
         }
@@ -158,28 +202,78 @@ impl Link {
 }
 
 impl Opener {
-    async fn open(&self, config: &AsyncConnectionConfig) -> RedisResult<MultiplexedConnection> {
+    /// A new connection, and whether its server is a master with replicas
+    /// (only asked behind Sentinel).
+    async fn open(
+        &self,
+        config: &AsyncConnectionConfig,
+    ) -> RedisResult<(MultiplexedConnection, bool)> {
         match self {
             Self::Client(client) => {
-                client
+                let conn = client
                     .get_multiplexed_async_connection_with_config(config)
-                    .await
+                    .await?;
+                Ok((conn, false))
             }
             Self::Sentinel(client) => {
-                client
+                let mut conn = client
                     .lock()
                     .await
                     .get_async_connection_with_config(config)
-                    .await
+                    .await?;
+                let role: Role = redis::cmd("ROLE").query_async(&mut conn).await?;
+                let has_replicas =
+                    matches!(role, Role::Primary { replicas, .. } if !replicas.is_empty());
+                Ok((conn, has_replicas))
             }
         }
     }
 }
 
+impl Conn {
+    /// How long a write waits for a replica to acknowledge it, when it
+    /// must.
+    pub(crate) fn replica_wait(&self) -> Option<Duration> {
+        match self {
+            Self::Single(open) => open.replica_wait,
+            Self::Cluster(_) => None,
+        }
+    }
+
+    /// Sends `cmd` to every master of a Cluster. The answer maps each
+    /// master's address (`host:port`) to its reply; any error reply fails
+    /// the whole request.
+    pub(crate) async fn on_masters(&mut self, cmd: &Cmd) -> RedisResult<Value> {
+        let routing = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+        self.route(cmd, routing).await?.extract_error()
+    }
+
+    /// Sends `cmd` to the Cluster node at `node` (`host:port`).
+    pub(crate) async fn on_node(&mut self, node: &str, cmd: &Cmd) -> RedisResult<Value> {
+        let (host, port) = node
+            .rsplit_once(':')
+            .and_then(|(host, port)| Some((host.to_owned(), port.parse().ok()?)))
+            .ok_or_else(|| client_error("a Cluster node address is not host:port"))?;
+        let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host, port });
+        self.route(cmd, routing).await?.extract_error()
+    }
+
+    async fn route(&mut self, cmd: &Cmd, routing: RoutingInfo) -> RedisResult<Value> {
+        match self {
+            Self::Cluster(conn) => conn.route_command(cmd.clone(), routing).await,
+            Self::Single(_) => Err(client_error("only a Cluster has nodes to route to")),
+        }
+    }
+}
+
+fn client_error(what: &'static str) -> RedisError {
+    RedisError::from((ErrorKind::Client, what))
+}
+
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
-            Self::Single { conn, .. } => conn.req_packed_command(cmd),
+            Self::Single(Open { conn, .. }) => conn.req_packed_command(cmd),
             Self::Cluster(conn) => conn.req_packed_command(cmd),
         }
     }
@@ -191,14 +285,14 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
-            Self::Single { conn, .. } => conn.req_packed_commands(cmd, offset, count),
+            Self::Single(Open { conn, .. }) => conn.req_packed_commands(cmd, offset, count),
             Self::Cluster(conn) => conn.req_packed_commands(cmd, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
-            Self::Single { conn, .. } => conn.get_db(),
+            Self::Single(Open { conn, .. }) => conn.get_db(),
             Self::Cluster(conn) => conn.get_db(),
         }
     }
@@ -283,10 +377,13 @@ fn sentinel_client(
     builder.build()
 }
 
+/// A Cluster client that resends a request by itself up to `retries`
+/// times, after a redirect or a broken connection.
 fn cluster_client(
     settings: &RedisSettings,
     nodes: &[(String, u16)],
     tcp: TcpSettings,
+    retries: u32,
 ) -> RedisResult<redis::cluster::ClusterClient> {
     let url = &settings.url;
     let infos = nodes
@@ -301,8 +398,11 @@ fn cluster_client(
         .connection_timeout(settings.connect_timeout)
         .response_timeout(response_timeout(settings))
         .tcp_settings(tcp)
-        // Our own retry policy decides; the client's would stack on it.
-        .retries(0);
+        .retries(retries)
+        // Waits for a `TRYAGAIN` while a slot moves; the client's default
+        // starts above a second.
+        .min_retry_wait(10)
+        .max_retry_wait(1_000);
     if let Some(user) = &url.username {
         builder = builder.username(user);
     }
@@ -311,113 +411,4 @@ fn cluster_client(
     }
     builder = tls::cluster(builder, settings)?;
     builder.build()
-}
-
-#[cfg(feature = "tls")]
-mod tls {
-    use redis::sentinel::SentinelClientBuilder;
-    use redis::{Client, ConnectionInfo, RedisResult, TlsCertificates, TlsMode};
-
-    use crate::config::RedisSettings;
-
-    /// The CA of `ssl_params.ca_file`, when one is set.
-    pub(super) fn certificates(settings: &RedisSettings) -> RedisResult<Option<TlsCertificates>> {
-        let Some(path) = &settings.ca_file else {
-            return Ok(None);
-        };
-        let pem = std::fs::read(path)?;
-        Ok(Some(TlsCertificates {
-            client_tls: None,
-            root_cert: Some(pem),
-        }))
-    }
-
-    pub(super) fn client_with(info: ConnectionInfo, certs: TlsCertificates) -> RedisResult<Client> {
-        Client::build_with_tls(info, certs)
-    }
-
-    pub(super) fn sentinel(
-        mut builder: SentinelClientBuilder,
-        settings: &RedisSettings,
-    ) -> RedisResult<SentinelClientBuilder> {
-        if !settings.url.tls {
-            return Ok(builder);
-        }
-        builder = builder
-            .set_client_to_redis_tls_mode(TlsMode::Secure)
-            .set_client_to_sentinel_tls_mode(TlsMode::Secure);
-        if let Some(certs) = certificates(settings)? {
-            builder = builder
-                .set_client_to_redis_certificates(certs.clone())
-                .set_client_to_sentinel_certificates(certs);
-        }
-        Ok(builder)
-    }
-
-    pub(super) fn cluster(
-        mut builder: redis::cluster::ClusterClientBuilder,
-        settings: &RedisSettings,
-    ) -> RedisResult<redis::cluster::ClusterClientBuilder> {
-        if !settings.url.tls {
-            return Ok(builder);
-        }
-        builder = builder.tls(TlsMode::Secure);
-        if let Some(certs) = certificates(settings)? {
-            builder = builder.certs(certs);
-        }
-        Ok(builder)
-    }
-}
-
-#[cfg(not(feature = "tls"))]
-mod tls {
-    use redis::sentinel::SentinelClientBuilder;
-    use redis::{Client, ConnectionInfo, RedisError, RedisResult};
-
-    use crate::config::RedisSettings;
-
-    /// The placeholder for certificates when TLS is compiled out.
-    pub(super) enum NoCerts {}
-
-    fn refuse<T>(settings: &RedisSettings) -> RedisResult<T> {
-        let _ = settings;
-        Err(RedisError::from((
-            redis::ErrorKind::InvalidClientConfig,
-            "TLS was requested but rels-session was built without its `tls` feature",
-        )))
-    }
-
-    pub(super) fn certificates(settings: &RedisSettings) -> RedisResult<Option<NoCerts>> {
-        if settings.url.tls {
-            refuse(settings)
-        } else {
-            Ok(None)
-        }
-    }
-
-    pub(super) fn client_with(_: ConnectionInfo, certs: NoCerts) -> RedisResult<Client> {
-        match certs {}
-    }
-
-    pub(super) fn sentinel(
-        builder: SentinelClientBuilder,
-        settings: &RedisSettings,
-    ) -> RedisResult<SentinelClientBuilder> {
-        if settings.url.tls {
-            refuse(settings)
-        } else {
-            Ok(builder)
-        }
-    }
-
-    pub(super) fn cluster(
-        builder: redis::cluster::ClusterClientBuilder,
-        settings: &RedisSettings,
-    ) -> RedisResult<redis::cluster::ClusterClientBuilder> {
-        if settings.url.tls {
-            refuse(settings)
-        } else {
-            Ok(builder)
-        }
-    }
 }

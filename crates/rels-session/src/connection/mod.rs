@@ -6,7 +6,14 @@
 
 mod backoff;
 mod breaker;
+mod durable;
+mod failure;
 mod link;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(not(feature = "tls"))]
+#[path = "no_tls.rs"]
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +24,9 @@ use tokio::time::Instant;
 
 use self::backoff::Backoff;
 use self::breaker::Breaker;
+use self::failure::{
+    classify, classify_at_start, drops_connection, is_transient, refused_for_now, suggests_outage,
+};
 use self::link::{Conn, Link};
 use crate::config::RedisSettings;
 use crate::error::{BackendError, Error};
@@ -27,7 +37,8 @@ use crate::error::{BackendError, Error};
 pub(crate) enum Safety {
     /// Reads, `SET`, `DEL`, `EXPIRE`, `SADD`, `SREM`.
     Repeatable,
-    /// Counters and anything else that must run at most once.
+    /// Counters and anything else that must run at most once. Always a
+    /// single command.
     Once,
 }
 
@@ -48,11 +59,17 @@ struct Inner {
     breaker: Breaker,
 }
 
-/// Either of the two things redis-rs can send.
+/// What one request sends, and where.
 #[derive(Clone, Copy)]
 pub(crate) enum Request<'a> {
+    /// A command, to the server that holds its keys.
     Cmd(&'a Cmd),
+    /// A pipeline, in one round trip.
     Pipeline(&'a Pipeline),
+    /// A command to every master of a Cluster.
+    Masters(&'a Cmd),
+    /// A command to the Cluster node at this address (`host:port`).
+    Node(&'a str, &'a Cmd),
 }
 
 impl Connection {
@@ -69,7 +86,7 @@ impl Connection {
         )
         .await
         .map_err(|_| Error::Unavailable(BackendError::deadline(settings.connect_timeout)))?
-        .map_err(classify)?;
+        .map_err(classify_at_start)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 link,
@@ -106,6 +123,26 @@ impl Connection {
         self.send(Request::Pipeline(pipe), safety).await
     }
 
+    /// Sends a read to every master of a Cluster, concurrently. Returns
+    /// each master's address (`host:port`) with its reply.
+    pub(crate) async fn query_masters<T: FromRedisValue>(
+        &self,
+        cmd: &Cmd,
+    ) -> Result<Vec<(String, T)>, Error> {
+        self.send(Request::Masters(cmd), Safety::Repeatable).await
+    }
+
+    /// Sends a read to the Cluster node at `node` (`host:port`), as
+    /// [`query_masters`](Self::query_masters) names it.
+    pub(crate) async fn query_node<T: FromRedisValue>(
+        &self,
+        node: &str,
+        cmd: &Cmd,
+    ) -> Result<T, Error> {
+        self.send(Request::Node(node, cmd), Safety::Repeatable)
+            .await
+    }
+
     async fn send<T: FromRedisValue>(
         &self,
         request: Request<'_>,
@@ -140,7 +177,7 @@ impl Inner {
 
         let mut retry = 0;
         loop {
-            let (err, sent) = match self.attempt(request).await {
+            let (err, sent) = match self.attempt(request, safety).await {
                 Ok(value) => {
                     self.breaker.record_success();
                     return Ok(value);
@@ -150,8 +187,10 @@ impl Inner {
             if !is_transient(&err) {
                 return Err(classify(err));
             }
-            self.breaker.record_failure();
-            let may_repeat = safety == Safety::Repeatable || !sent;
+            if suggests_outage(&err, sent) {
+                self.breaker.record_failure();
+            }
+            let may_repeat = safety == Safety::Repeatable || !sent || refused_for_now(&err);
             if !may_repeat || retry >= self.backoff.retries || self.breaker.check().is_err() {
                 return Err(classify(err));
             }
@@ -166,8 +205,9 @@ impl Inner {
     async fn attempt<T: FromRedisValue>(
         &self,
         request: Request<'_>,
+        safety: Safety,
     ) -> Result<T, (RedisError, bool)> {
-        let mut conn = self.link.get().await.map_err(|e| (e, false))?;
+        let mut conn = self.link.get(safety).await.map_err(|e| (e, false))?;
         let result = run(&mut conn, request).await;
         if let Err(err) = &result
             && drops_connection(err)
@@ -179,45 +219,13 @@ impl Inner {
 }
 
 async fn run<T: FromRedisValue>(conn: &mut Conn, request: Request<'_>) -> Result<T, RedisError> {
+    if let Some(result) = durable::run(conn, request).await {
+        return result;
+    }
     match request {
         Request::Cmd(cmd) => cmd.query_async(conn).await,
         Request::Pipeline(pipe) => pipe.query_async(conn).await,
-    }
-}
-
-/// A failure that another try may not hit: the connection broke or timed
-/// out, or the server is a replica that was just demoted or is loading.
-fn is_transient(err: &RedisError) -> bool {
-    drops_connection(err)
-        || err.is_timeout()
-        || matches!(
-            err.kind(),
-            redis::ErrorKind::Server(
-                redis::ServerErrorKind::ReadOnly
-                    | redis::ServerErrorKind::BusyLoading
-                    | redis::ServerErrorKind::TryAgain
-                    | redis::ServerErrorKind::MasterDown
-            )
-        )
-}
-
-/// A failure after which this connection is no use: a new one is needed,
-/// and for Sentinel a new look-up of the master.
-fn drops_connection(err: &RedisError) -> bool {
-    err.is_io_error()
-        || err.is_connection_dropped()
-        || err.is_connection_refusal()
-        || matches!(
-            err.kind(),
-            redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
-        )
-}
-
-/// Sorts a client error into "unavailable" and "refused".
-fn classify(err: RedisError) -> Error {
-    if is_transient(&err) || err.is_io_error() {
-        Error::Unavailable(BackendError::client(err))
-    } else {
-        Error::Rejected(BackendError::client(err))
+        Request::Masters(cmd) => Ok(redis::from_redis_value(conn.on_masters(cmd).await?)?),
+        Request::Node(node, cmd) => Ok(redis::from_redis_value(conn.on_node(node, cmd).await?)?),
     }
 }

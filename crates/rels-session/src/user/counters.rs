@@ -8,6 +8,7 @@ use futures_util::stream::{self, Stream, TryStreamExt};
 use time::OffsetDateTime;
 
 use super::{UserId, Users, epoch_seconds};
+use crate::backend::Cursor;
 use crate::error::Error;
 use crate::store::Lookup;
 
@@ -45,21 +46,21 @@ impl Users {
     pub fn scan_users(&self) -> impl Stream<Item = Result<Vec<UserId>, Error>> + Send + '_ {
         let pattern = self.store.keyspace().user_index_pattern();
         let count = self.store.scan_count();
-        stream::try_unfold(Some(0u64), move |cursor| {
+        stream::try_unfold(Some(Cursor::default()), move |cursor| {
             let pattern = pattern.clone();
             async move {
                 let Some(mut cursor) = cursor else {
                     return Ok(None);
                 };
                 loop {
-                    let page = self.store.backend().scan(&pattern, cursor, count).await?;
+                    let page = self.store.backend().scan(&pattern, &cursor, count).await?;
                     let users: Vec<UserId> = page
                         .keys
                         .iter()
                         .filter_map(|k| self.store.keyspace().user_of_index_key(k))
                         .filter_map(|u| UserId::parse(u).ok())
                         .collect();
-                    let next = (page.cursor != 0).then_some(page.cursor);
+                    let next = page.next;
                     if !users.is_empty() {
                         return Ok(Some((users, next)));
                     }
