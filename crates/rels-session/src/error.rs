@@ -19,8 +19,11 @@ pub enum Error {
     /// breaker is refusing work after repeated failures.
     #[error("session store unavailable: {0}")]
     Unavailable(#[source] BackendError),
-    /// Redis answered, but refused the request: wrong password, an ACL
-    /// rule, a key of the wrong type, a read-only replica.
+    /// Redis refused the request, and retrying will not help: a wrong
+    /// password, an ACL rule, a key of the wrong type, a TLS certificate
+    /// that fails verification. (A replica that is not master yet, or a
+    /// Cluster slot on the move, is retried and ends, if ever, as
+    /// [`Error::Unavailable`].)
     #[error("session store refused the request: {0}")]
     Rejected(#[source] BackendError),
     /// Data in Redis could not be read as a session.

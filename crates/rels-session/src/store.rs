@@ -112,7 +112,8 @@ impl Store {
     ///
     /// [`Error::Unavailable`] when Redis cannot be reached, and
     /// [`Error::Rejected`] when it refuses the connection (a wrong
-    /// password, an unknown Sentinel master).
+    /// password, an unknown Sentinel master, a server certificate that
+    /// fails verification, an unreadable CA file).
     pub async fn connect(settings: &Settings) -> Result<Self, Error> {
         let pool = &settings.pool;
         let size = usize::try_from(pool.size.get()).unwrap_or(usize::MAX);

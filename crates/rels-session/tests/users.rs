@@ -598,3 +598,79 @@ async fn sign_ins_recorded_in_rust_read_the_same_in_ruby() {
     let keys: Vec<&String> = meta.as_object().expect("object").keys().collect();
     assert_eq!(keys.len(), 13);
 }
+
+#[tokio::test]
+async fn an_app_sign_in_records_the_mobile_headers_and_course() {
+    let server = RedisServer::start();
+    let users = users(&server).await;
+    let mut session = users.store().load_session(None).await.expect("load");
+    session
+        .record_mut()
+        .insert("course_uuid", "c0ffee00-0000-4000-8000-000000000001")
+        .expect("insert");
+    let request = SignInRequest::new()
+        .with_user_agent("Rex/3.2.1 CFNetwork/1410.0.3 Darwin/22.6.0")
+        .with_peer("198.51.100.99".parse().expect("ip"))
+        .with_header("AppVersion", "3.2.1")
+        .with_header("X-DEVICE", "iPhone 15")
+        .with_header("X-INSTALLATION-ID", "install-123");
+    let options = SignIn::new().with_session_key_type(SessionKeyType::Token);
+    users
+        .sign_in(&mut session, &user(ALICE), &request, &options)
+        .await
+        .expect("sign in");
+
+    let record = users
+        .store()
+        .load(session.id())
+        .await
+        .expect("load")
+        .into_record();
+    let record = record.expect("stored");
+    let meta = Meta::from_record(&record).expect("meta").meta;
+    assert_eq!(meta.ip.as_deref(), Some("198.51.100.99"));
+    assert_eq!(meta.app_version.as_deref(), Some("3.2.1"));
+    assert_eq!(
+        meta.device_name.as_deref(),
+        Some("iPhone 15"),
+        "X-DEVICE wins"
+    );
+    assert_eq!(meta.installation_id.as_deref(), Some("install-123"));
+    assert_eq!(meta.client_platform.as_deref(), Some("ios_app"));
+    assert_eq!(meta.session_key_type, SessionKeyType::Token);
+    assert_eq!(
+        meta.course_id.as_deref(),
+        Some("c0ffee00-0000-4000-8000-000000000001"),
+        "course_uuid as fallback"
+    );
+    let course: Option<String> = record.get("course_id").expect("string");
+    assert_eq!(
+        course.as_deref(),
+        Some("c0ffee00-0000-4000-8000-000000000001")
+    );
+    assert_eq!(
+        Stage::of(&record),
+        Stage::Anonymous,
+        "no Warden key was set"
+    );
+
+    // A course named by the header wins, and is written as text.
+    let mut other = users.store().load_session(None).await.expect("load");
+    other.record_mut().insert("course_id", &42).expect("insert");
+    let request = SignInRequest::new().with_header("X-Course-Id", "77");
+    users
+        .sign_in(&mut other, &user(ALICE), &request, &SignIn::new())
+        .await
+        .expect("sign in");
+    let meta = Meta::from_record(other.record()).expect("meta").meta;
+    assert_eq!(meta.course_id.as_deref(), Some("77"));
+    assert_eq!(
+        other
+            .record()
+            .get::<String>("course_id")
+            .expect("text")
+            .as_deref(),
+        Some("77")
+    );
+    assert_eq!(meta.client_platform.as_deref(), Some("web"));
+}
