@@ -30,6 +30,13 @@ pub(crate) async fn token(session: &RequestSession) -> Result<String, AppError> 
     Ok(token)
 }
 
+/// Replaces the session's token, as Devise does at sign-in, so that a
+/// token planted before a sign-in is worthless after it.
+pub(crate) async fn rotate(session: &RequestSession) -> Result<(), AppError> {
+    session.insert(KEY, &generate()?).await?;
+    Ok(())
+}
+
 /// Passes when `given` is the session's token.
 ///
 /// # Errors

@@ -4,6 +4,7 @@
 //! default); standard output gets one line, `listening on http://ADDR`,
 //! once the server accepts connections.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,6 +17,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     match run(Args::parse()).await {

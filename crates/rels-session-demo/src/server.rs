@@ -58,6 +58,8 @@ pub async fn run(args: Args) -> Result<(), RunError> {
         source,
     };
     let listener = TcpListener::bind(args.listen).await.map_err(serve_error)?;
+    // Build the User-Agent parser now rather than on the first sign-in.
+    rels_session::device::warm_up();
     serve(listener, app(store)).await.map_err(serve_error)
 }
 

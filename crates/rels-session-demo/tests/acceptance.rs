@@ -43,6 +43,7 @@ acceptance!(
     signing_out_removes_the_cookie_and_the_device,
     pages_escape_what_users_type,
     the_health_check_needs_no_session,
+    signing_in_as_someone_else_moves_the_device_and_renews_the_token,
 );
 
 fn alice(demo: &Demo, user_agent: &'static str, ip: &str) -> Browser {
@@ -334,4 +335,24 @@ async fn the_health_check_needs_no_session(backend: Backend) {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.set_cookie.is_empty());
     assert_eq!(browser.get("/nowhere").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn signing_in_as_someone_else_moves_the_device_and_renews_the_token(backend: Backend) {
+    let demo = backend.app();
+    let mut browser = alice(&demo, CHROME_MAC, "203.0.113.10");
+    let planted = browser.csrf().await;
+    browser.sign_in("alice").await;
+    let after_alice = browser.csrf().await;
+    assert_ne!(after_alice, planted, "a sign-in replaces the CSRF token");
+
+    browser.sign_in("bob").await;
+    assert_eq!(browser.me().await["user"]["name"], "bob");
+    let users = rels_session::Users::new(backend.store.clone());
+    let alice_id = rels_session::UserId::parse(ALICE).expect("uuid");
+    // Checked before any listing, which would prune a dead entry.
+    let totals = users.totals().await.expect("totals");
+    assert_eq!(totals.total_sessions, 1, "one live device, bob's");
+    assert_eq!(users.live_count(&alice_id).await.expect("count"), 0);
+    let left = users.list(&alice_id, None).await.expect("list");
+    assert!(left.is_empty(), "alice no longer lists this browser");
 }

@@ -674,3 +674,18 @@ async fn an_app_sign_in_records_the_mobile_headers_and_course() {
     );
     assert_eq!(meta.client_platform.as_deref(), Some("web"));
 }
+
+#[tokio::test]
+async fn a_corrupt_counter_does_not_fail_a_sign_in() {
+    let server = RedisServer::start();
+    let users = users(&server).await;
+    let _: () = server
+        .connection()
+        .set(format!("{NS}:stats:total_sessions"), "abc")
+        .expect("SET");
+    let session = sign_in(&users, &user(ALICE), DESKTOP).await;
+    assert_eq!(members(&server, ALICE), [session.id().expose()]);
+
+    let totals = users.reconcile().await.expect("reconcile");
+    assert_eq!(totals.total_sessions, 1, "reconcile repairs the counter");
+}

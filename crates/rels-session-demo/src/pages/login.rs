@@ -75,6 +75,15 @@ pub(crate) async fn sign_in(
     };
 
     let id = user_uuid(&user.name);
+    // Signed in as someone else on this browser: that user's device list
+    // must lose this session, not keep a dead entry.
+    let visitor = Visitor::read(&session).await?;
+    if let (Some(previous), Some(current)) = (visitor.user_id(), session.public_id().await)
+        && previous != id
+    {
+        state.users.revoke_id(&previous, &current).await?;
+    }
+    csrf::rotate(&session).await?;
     session
         .set_warden_user(&WardenUser::new(id.as_str(), WARDEN_SALT))
         .await?;
@@ -95,8 +104,12 @@ pub(crate) async fn sign_out(
     let form = CsrfForm::or_empty(form);
     csrf::verify(&session, form.csrf_token.as_deref()).await?;
     let visitor = Visitor::read(&session).await?;
-    if let (Some(user), Some(id)) = (visitor.user_id(), session.public_id().await) {
-        state.users.revoke_id(&user, &id).await?;
+    if let (Some(user), Some(id)) = (visitor.user_id(), session.public_id().await)
+        && let Err(err) = state.users.revoke_id(&user, &id).await
+    {
+        // Signing out must work even when the user's index is damaged:
+        // clearing the session below deletes it all the same.
+        tracing::warn!(user = %user, error = %err, "could not update the user's devices at sign-out");
     }
     session.clear().await?;
     Ok(Redirect::to("/").into_response())

@@ -209,15 +209,18 @@ fn adjust(map: &mut Keys, counter: &Counter, delta: i64, now: u64) {
     let current = match map.get(&counter.total).map(|e| &e.value) {
         Some(Value::Text(bytes)) => std::str::from_utf8(bytes)
             .ok()
-            .and_then(|t| t.parse::<i64>().ok())
-            .unwrap_or(0),
-        _ => 0,
+            .and_then(|t| t.parse::<i64>().ok()),
+        Some(Value::Set(_)) => None,
+        None => Some(0),
     };
-    set_text(
-        map,
-        &counter.total,
-        current.saturating_add(delta).to_string(),
-    );
+    // As on Redis: a counter that is not an integer is left for reconcile.
+    if let Some(current) = current {
+        set_text(
+            map,
+            &counter.total,
+            current.saturating_add(delta).to_string(),
+        );
+    }
     set_text(map, &counter.updated_at, now.to_string());
 }
 

@@ -180,7 +180,16 @@ impl RedisBackend {
     async fn adjust_counter(&self, counter: &Counter, delta: i64, now: u64) -> Result<(), Error> {
         let mut incr = redis::cmd("INCRBY");
         incr.arg(&counter.total).arg(delta);
-        let _: i64 = self.conn.query(&incr, Safety::Once).await?;
+        // As in the scripts: a counter that is not an integer is left for
+        // reconcile to repair rather than failing the index change made.
+        match self.conn.query::<i64>(&incr, Safety::Once).await {
+            Err(Error::Rejected(err)) => tracing::warn!(
+                target: "rels_session::user",
+                error = %err,
+                "the session counter is not an integer; run reconcile"
+            ),
+            other => drop(other?),
+        }
         let mut stamp = redis::cmd("SET");
         stamp.arg(&counter.updated_at).arg(now);
         self.conn.query(&stamp, Safety::Repeatable).await
@@ -278,11 +287,14 @@ impl RedisBackend {
 }
 
 /// `KEYS`: index, counter total, counter time; `ARGV`: member, TTL, now.
+/// The counter is changed with `pcall`: a counter that another writer
+/// left as something other than an integer must not fail a sign-in whose
+/// index change is already made. Reconcile repairs it.
 const INDEX_ADD: &str = r"
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if added == 1 then
-  redis.call('INCRBY', KEYS[2], 1)
+  redis.pcall('INCRBY', KEYS[2], 1)
   redis.call('SET', KEYS[3], ARGV[3])
 end
 return added
@@ -297,7 +309,7 @@ for i = 2, #ARGV do
   removed = removed + redis.call('SREM', KEYS[1], ARGV[i])
 end
 if removed > 0 then
-  redis.call('DECRBY', KEYS[2], removed)
+  redis.pcall('DECRBY', KEYS[2], removed)
   redis.call('SET', KEYS[3], ARGV[1])
 end
 return removed

@@ -128,14 +128,17 @@ pub(super) fn scan_count(vars: &[(String, String)]) -> NonZeroU32 {
     }
 }
 
-/// `RELS_SESSION_SERIALIZER`: `json` or nothing.
+/// `RELS_SESSION_SERIALIZER`: `json`, `oj` (the gem's faster serializer,
+/// which writes the same JSON, so a Rails environment that sets it can be
+/// shared as it is) or nothing.
 pub(super) fn serializer(vars: &[(String, String)], problems: &mut Vec<Problem>) -> Serializer {
     let Some(text) = lookup(vars, SERIALIZER) else {
         return Serializer::Json;
     };
-    if !text.trim().eq_ignore_ascii_case("json") {
-        let why = "must be json: rels-session reads and writes only JSON, \
-                   which is also what the gem's oj writes";
+    let text = text.trim();
+    if !text.eq_ignore_ascii_case("json") && !text.eq_ignore_ascii_case("oj") {
+        let why = "must be json or oj: both name the gem's JSON format, \
+                   the only one rels-session reads and writes";
         problems.push(Problem::new(format!("env {SERIALIZER}"), why));
     }
     Serializer::Json
@@ -251,8 +254,8 @@ mod tests {
     }
 
     #[test]
-    fn only_the_json_serializer_exists() {
-        for text in ["json", "JSON", ""] {
+    fn only_the_gems_json_serializers_exist() {
+        for text in ["json", "JSON", "oj", ""] {
             let mut problems = Vec::new();
             serializer(&vars(&[(SERIALIZER, text)]), &mut problems);
             assert_eq!(problems, [], "{text:?}");
@@ -261,6 +264,6 @@ mod tests {
         serializer(&vars(&[(SERIALIZER, "marshal")]), &mut problems);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].path, "env RELS_SESSION_SERIALIZER");
-        assert!(problems[0].message.contains("only JSON"));
+        assert!(problems[0].message.contains("json or oj"));
     }
 }
