@@ -72,13 +72,23 @@ impl Store {
             SidType::PublicId => self.keyspace().public_pattern(),
             _ => self.keyspace().private_pattern(),
         };
-        let start = Some(Cursor::default());
-        stream::try_unfold(start, move |cursor| {
+        self.scan_pages(pattern, move |key| self.ref_of(key))
+    }
+
+    /// The keys matching `pattern`, turned into `T` by `parse` (keys it
+    /// refuses are skipped), page by page; pages are never empty.
+    pub(crate) fn scan_pages<'a, T: Send + 'a>(
+        &'a self,
+        pattern: String,
+        parse: impl Fn(&[u8]) -> Option<T> + Send + Sync + 'a,
+    ) -> impl Stream<Item = Result<Vec<T>, Error>> + Send + 'a {
+        let parse = std::sync::Arc::new(parse);
+        stream::try_unfold(Some(Cursor::default()), move |cursor| {
             let pattern = pattern.clone();
+            let parse = std::sync::Arc::clone(&parse);
             async move {
-                let mut cursor = match cursor {
-                    Some(cursor) => cursor,
-                    None => return Ok(None),
+                let Some(mut cursor) = cursor else {
+                    return Ok(None);
                 };
                 // SCAN may answer a page with no key before the end;
                 // keep going until there is something to hand out.
@@ -87,12 +97,11 @@ impl Store {
                         .backend()
                         .scan(&pattern, &cursor, self.scan_count())
                         .await?;
-                    let refs = self.refs_of(&page.keys);
-                    let next = page.next;
-                    if !refs.is_empty() {
-                        return Ok(Some((refs, next)));
+                    let items: Vec<T> = page.keys.iter().filter_map(|k| parse(k)).collect();
+                    if !items.is_empty() {
+                        return Ok(Some((items, page.next)));
                     }
-                    match next {
+                    match page.next {
                         Some(more) => cursor = more,
                         None => return Ok(None),
                     }
@@ -197,20 +206,19 @@ impl Store {
         }
     }
 
-    fn refs_of(&self, keys: &[Vec<u8>]) -> Vec<SessionRef> {
+    /// The session a scanned key names, if it names one.
+    fn ref_of(&self, key: &[u8]) -> Option<SessionRef> {
         let space = self.keyspace();
-        keys.iter()
-            .filter_map(|key| match self.sid_type() {
-                SidType::PublicId => space.public_id_of(key).map(|public| SessionRef {
-                    private: public.private_id(),
-                    public: Some(public),
-                }),
-                _ => space.private_id_of(key).map(|private| SessionRef {
-                    private,
-                    public: None,
-                }),
-            })
-            .collect()
+        match self.sid_type() {
+            SidType::PublicId => space.public_id_of(key).map(|public| SessionRef {
+                private: public.private_id(),
+                public: Some(public),
+            }),
+            _ => space.private_id_of(key).map(|private| SessionRef {
+                private,
+                public: None,
+            }),
+        }
     }
 }
 

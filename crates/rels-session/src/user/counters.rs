@@ -4,11 +4,10 @@
 //! user's index whose session exists. Adding raises it, revoking and
 //! pruning lower it, and [`Users::reconcile`] recounts exactly that.
 
-use futures_util::stream::{self, Stream, TryStreamExt};
+use futures_util::stream::{Stream, TryStreamExt};
 use time::OffsetDateTime;
 
 use super::{UserId, Users, epoch_seconds};
-use crate::backend::Cursor;
 use crate::error::Error;
 use crate::store::Lookup;
 
@@ -45,31 +44,9 @@ impl Users {
     /// Every user with an index, page by page as `SCAN` finds them.
     pub fn scan_users(&self) -> impl Stream<Item = Result<Vec<UserId>, Error>> + Send + '_ {
         let pattern = self.store.keyspace().user_index_pattern();
-        let count = self.store.scan_count();
-        stream::try_unfold(Some(Cursor::default()), move |cursor| {
-            let pattern = pattern.clone();
-            async move {
-                let Some(mut cursor) = cursor else {
-                    return Ok(None);
-                };
-                loop {
-                    let page = self.store.backend().scan(&pattern, &cursor, count).await?;
-                    let users: Vec<UserId> = page
-                        .keys
-                        .iter()
-                        .filter_map(|k| self.store.keyspace().user_of_index_key(k))
-                        .filter_map(|u| UserId::parse(u).ok())
-                        .collect();
-                    let next = page.next;
-                    if !users.is_empty() {
-                        return Ok(Some((users, next)));
-                    }
-                    match next {
-                        Some(more) => cursor = more,
-                        None => return Ok(None),
-                    }
-                }
-            }
+        self.store.scan_pages(pattern, move |key| {
+            let user = self.store.keyspace().user_of_index_key(key)?;
+            UserId::parse(user).ok()
         })
     }
 
