@@ -72,9 +72,12 @@ pub(crate) fn handles(texts: &[String]) -> Result<Vec<Handle>, Failure> {
         .collect()
 }
 
-/// Reads a user uuid.
+/// Reads a user uuid, in lower case: Rails apps write uuids in lower case
+/// (as PostgreSQL and `SecureRandom.uuid` do) and index keys are
+/// case-sensitive, so an upper-case copy from elsewhere would match nothing.
 pub(crate) fn user(text: &str) -> Result<UserId, Failure> {
-    UserId::parse(text).map_err(|why| Failure::Usage(format!("<UUID> is {why}")))
+    UserId::parse(&text.to_ascii_lowercase())
+        .map_err(|why| Failure::Usage(format!("<UUID> is {why}")))
 }
 
 #[cfg(test)]
@@ -111,6 +114,12 @@ mod tests {
             assert!(!line.contains(nearly), "{line}");
             assert_eq!(failure.code(), 2);
         }
+    }
+
+    #[test]
+    fn user_uuids_are_read_in_lower_case() {
+        let user = user("FED852BE-58DF-5FA6-85C3-4B591E28C13E").expect("a uuid");
+        assert_eq!(user.as_str(), "fed852be-58df-5fa6-85c3-4b591e28c13e");
     }
 
     #[test]
