@@ -83,6 +83,10 @@ pub async fn run(args: Args) -> Result<(), RunError> {
 /// # }
 /// ```
 pub async fn serve(listener: TcpListener, app: Router) -> io::Result<()> {
+    // The handlers are in place before the address is announced: a
+    // SIGTERM sent by whoever read the line must stop the server cleanly,
+    // not kill it.
+    let stop = shutdown_signal();
     let addr = listener.local_addr()?;
     announce(addr)?;
     tracing::info!(%addr, "listening");
@@ -90,7 +94,7 @@ pub async fn serve(listener: TcpListener, app: Router) -> io::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(stop)
     .await?;
     tracing::info!("stopped");
     Ok(())
@@ -104,39 +108,56 @@ fn announce(addr: SocketAddr) -> io::Result<()> {
     out.flush()
 }
 
-/// Resolves on Ctrl-C or SIGTERM. If a handler cannot be installed, that
-/// signal is logged and ignored rather than stopping the server at once.
-async fn shutdown_signal() {
-    tokio::select! {
-        () = interrupt() => {}
-        () = terminate() => {}
+/// Installs the Ctrl-C and SIGTERM handlers now, and resolves on either.
+/// If a handler cannot be installed, that signal is logged and ignored
+/// rather than stopping the server at once.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
+    let interrupt = listen(Stop::Interrupt);
+    let terminate = listen(Stop::Terminate);
+    async move {
+        tokio::select! {
+            () = interrupt => {}
+            () = terminate => {}
+        }
+        tracing::info!("shutting down: finishing the requests in flight");
     }
-    tracing::info!("shutting down: finishing the requests in flight");
 }
 
-async fn interrupt() {
-    if let Err(err) = tokio::signal::ctrl_c().await {
-        tracing::error!(error = %err, "cannot listen for Ctrl-C");
-        std::future::pending::<()>().await;
-    }
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    Interrupt,
+    Terminate,
 }
 
 #[cfg(unix)]
-async fn terminate() {
+fn listen(stop: Stop) -> impl std::future::Future<Output = ()> + Send {
     use tokio::signal::unix::{SignalKind, signal};
 
-    match signal(SignalKind::terminate()) {
-        Ok(mut stream) => {
-            stream.recv().await;
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "cannot listen for SIGTERM");
-            std::future::pending::<()>().await;
+    let kind = match stop {
+        Stop::Interrupt => SignalKind::interrupt(),
+        Stop::Terminate => SignalKind::terminate(),
+    };
+    // Creating the stream is what installs the handler.
+    let stream = signal(kind);
+    async move {
+        match stream {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, signal = ?stop, "cannot listen for the signal");
+                std::future::pending::<()>().await;
+            }
         }
     }
 }
 
 #[cfg(not(unix))]
-async fn terminate() {
-    std::future::pending::<()>().await;
+fn listen(stop: Stop) -> impl std::future::Future<Output = ()> + Send {
+    async move {
+        if matches!(stop, Stop::Interrupt) && tokio::signal::ctrl_c().await.is_ok() {
+            return;
+        }
+        std::future::pending::<()>().await;
+    }
 }
