@@ -85,7 +85,7 @@ pub(crate) fn masked(record: &Record) -> Record {
     let mut shown = record.clone();
     let meta = record
         .get_raw("meta")
-        .and_then(|raw| Record::parse(raw.get().as_bytes()).ok());
+        .and_then(|raw| Record::parse(raw.as_bytes()).ok());
     if let Some(mut meta) = meta
         && meta.contains_key("public_session_id")
         && meta.insert("public_session_id", MASK).is_ok()
@@ -102,7 +102,7 @@ fn object_text(record: &Record) -> String {
     let fields: Vec<String> = record
         .keys()
         .filter_map(|key| {
-            let raw = record.get_raw(key)?.get();
+            let raw = record.get_raw(key)?;
             let key = serde_json::to_string(key).ok()?;
             Some(format!("{key}:{raw}"))
         })

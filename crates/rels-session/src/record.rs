@@ -10,9 +10,10 @@
 //! Writing follows the gem (SPEC 1.4): a compact object, keys in insertion
 //! order, non-ASCII as UTF-8, `/` unescaped and top-level `null`s dropped.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -78,6 +79,7 @@ impl RecordError {
 /// let mut record = Record::parse(br#"{"n":123456789012345678901234567890}"#)?;
 /// record.insert("locale", &"ja")?;
 /// assert_eq!(record.get::<String>("locale")?, Some("ja".to_owned()));
+/// assert_eq!(record.get_raw("n"), Some("123456789012345678901234567890"));
 /// assert_eq!(
 ///     record.to_json(),
 ///     r#"{"n":123456789012345678901234567890,"locale":"ja"}"#
@@ -86,7 +88,39 @@ impl RecordError {
 /// ```
 #[derive(Clone, Default)]
 pub struct Record {
-    entries: Vec<(String, Box<RawValue>)>,
+    /// The payload as it was read. Entries read from it point into it, so
+    /// reading a record allocates the list of entries and nothing else.
+    text: String,
+    entries: Vec<Entry>,
+}
+
+/// One top-level key and its value's JSON text.
+#[derive(Clone)]
+struct Entry {
+    key: Piece,
+    value: Piece,
+}
+
+/// A piece of text: a part of the record's payload, or text of its own.
+#[derive(Clone)]
+enum Piece {
+    /// `text[start..end]` of the record. A key kept this way had no escape
+    /// in the payload, so it is its own JSON string body.
+    Span { start: usize, end: usize },
+    /// A key that had escapes, or anything set after reading.
+    Owned(Box<str>),
+}
+
+impl Piece {
+    fn text<'a>(&'a self, payload: &'a str) -> &'a str {
+        match self {
+            // Spans are made from slices of `payload` itself (see
+            // `Entries::piece`), so they are in bounds and on char
+            // boundaries; `get` keeps a broken invariant from panicking.
+            Self::Span { start, end } => payload.get(*start..*end).unwrap_or_default(),
+            Self::Owned(text) => text,
+        }
+    }
 }
 
 impl Record {
@@ -104,7 +138,26 @@ impl Record {
     /// bytes are not a JSON object in UTF-8.
     pub fn parse(bytes: &[u8]) -> Result<Self, RecordError> {
         let text = std::str::from_utf8(bytes).map_err(|_| RecordError::NotText)?;
-        serde_json::from_str(text).map_err(|e| RecordError::not_an_object(&e))
+        Self::from_text(text.to_owned())
+    }
+
+    /// Reads a stored payload, keeping its bytes without copying them.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Record::parse).
+    pub fn from_payload(bytes: Vec<u8>) -> Result<Self, RecordError> {
+        let text = String::from_utf8(bytes).map_err(|_| RecordError::NotText)?;
+        Self::from_text(text)
+    }
+
+    fn from_text(text: String) -> Result<Self, RecordError> {
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
+        let entries = Entries { payload: &text }
+            .deserialize(&mut deserializer)
+            .and_then(|entries| deserializer.end().map(|()| entries))
+            .map_err(|e| RecordError::not_an_object(&e))?;
+        Ok(Self { text, entries })
     }
 
     /// The stored text of this record, as the gem writes it.
@@ -113,14 +166,25 @@ impl Record {
         let mut out = String::with_capacity(self.text_len());
         out.push('{');
         let mut first = true;
-        for (key, value) in self.entries.iter().filter(|(_, v)| v.get() != "null") {
+        for entry in &self.entries {
+            let value = entry.value.text(&self.text);
+            if value == "null" {
+                continue;
+            }
             if !first {
                 out.push(',');
             }
             first = false;
-            push_json_string(&mut out, key);
+            match &entry.key {
+                Piece::Span { .. } => {
+                    out.push('"');
+                    out.push_str(entry.key.text(&self.text));
+                    out.push('"');
+                }
+                Piece::Owned(key) => push_json_string(&mut out, key),
+            }
             out.push(':');
-            out.push_str(value.get());
+            out.push_str(value);
         }
         out.push('}');
         out
@@ -128,11 +192,17 @@ impl Record {
 
     fn text_len(&self) -> usize {
         let body: usize = self
-            .entries
             .iter()
-            .map(|(k, v)| k.len() + v.get().len() + 4)
+            .map(|(key, value)| key.len() + value.len() + 4)
             .sum();
         body + 2
+    }
+
+    /// The keys and their values' JSON text, in stored order.
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|e| (e.key.text(&self.text), e.value.text(&self.text)))
     }
 
     /// The value under `key`, converted to `T`; `None` when the key is
@@ -146,15 +216,17 @@ impl Record {
         let Some(raw) = self.get_raw(key) else {
             return Ok(None);
         };
-        serde_json::from_str(raw.get())
+        serde_json::from_str(raw)
             .map(Some)
             .map_err(|source| value_error(key, source))
     }
 
     /// The JSON text under `key`, unparsed.
     #[must_use]
-    pub fn get_raw(&self, key: &str) -> Option<&RawValue> {
-        self.position(key).map(|i| &*self.entries[i].1)
+    pub fn get_raw(&self, key: &str) -> Option<&str> {
+        self.position(key)
+            .and_then(|i| self.entries.get(i))
+            .map(|entry| entry.value.text(&self.text))
     }
 
     /// Sets `key` to `value`. An existing key keeps its place, as a Ruby
@@ -170,29 +242,37 @@ impl Record {
         value: &T,
     ) -> Result<(), RecordError> {
         let text = serde_json::to_string(value).map_err(|source| value_error(key, source))?;
-        let raw = RawValue::from_string(text).map_err(|source| value_error(key, source))?;
-        self.insert_raw(key, raw);
+        self.set(key, Piece::Owned(text.into_boxed_str()));
         Ok(())
     }
 
     /// Sets `key` to JSON text that is already valid.
     pub fn insert_raw(&mut self, key: &str, raw: Box<RawValue>) {
-        match self.position(key) {
-            Some(i) => self.entries[i].1 = raw,
-            None => self.entries.push((key.to_owned(), raw)),
+        self.set(key, Piece::Owned(raw.into()));
+    }
+
+    fn set(&mut self, key: &str, value: Piece) {
+        match self.position(key).and_then(|i| self.entries.get_mut(i)) {
+            Some(entry) => entry.value = value,
+            None => self.entries.push(Entry {
+                key: Piece::Owned(key.into()),
+                value,
+            }),
         }
     }
 
     /// Removes `key`, returning whether it was there.
     pub fn remove(&mut self, key: &str) -> bool {
         let before = self.entries.len();
-        self.entries.retain(|(k, _)| k != key);
+        let text = &self.text;
+        self.entries.retain(|e| e.key.text(text) != key);
         self.entries.len() != before
     }
 
     /// Removes every key.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.text.clear();
     }
 
     /// Whether `key` is present.
@@ -203,18 +283,18 @@ impl Record {
 
     /// The keys, in stored order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.iter().map(|(key, _)| key)
     }
 
     /// Whether the record would be stored as `{}`: no key, or only keys
     /// whose value is `null`.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.entries.iter().all(|(_, v)| v.get() == "null")
+        self.iter().all(|(_, value)| value == "null")
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| k == key)
+        self.iter().position(|(k, _)| k == key)
     }
 }
 
@@ -264,15 +344,110 @@ fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-impl<'de> Deserialize<'de> for Record {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(RecordVisitor)
+/// Reads the top-level object of a payload into entries that point into
+/// it.
+struct Entries<'p> {
+    payload: &'p str,
+}
+
+impl Entries<'_> {
+    /// A piece for `part`, which the deserializer borrowed from the
+    /// payload; a copy if it did not.
+    fn piece(&self, part: &str) -> Piece {
+        let start = part
+            .as_ptr()
+            .addr()
+            .wrapping_sub(self.payload.as_ptr().addr());
+        let end = start.wrapping_add(part.len());
+        if self.payload.get(start..end).is_some() {
+            Piece::Span { start, end }
+        } else {
+            Piece::Owned(part.into())
+        }
     }
 }
 
-struct RecordVisitor;
+impl<'de> DeserializeSeed<'de> for Entries<'_> {
+    type Value = Vec<Entry>;
 
-impl<'de> Visitor<'de> for RecordVisitor {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries<'_> {
+    type Value = Vec<Entry>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Entry>, A::Error> {
+        let mut entries: Vec<Entry> = Vec::with_capacity(8);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value = map.next_value::<&'de RawValue>()?;
+            let value = self.piece(value.get());
+            let key = match key.0 {
+                Cow::Borrowed(key) => self.piece(key),
+                Cow::Owned(key) => Piece::Owned(key.into_boxed_str()),
+            };
+            // A repeated key keeps its first place and its last value, as
+            // Ruby's JSON.parse does.
+            let text = key.text(self.payload);
+            match entries
+                .iter_mut()
+                .find(|e| e.key.text(self.payload) == text)
+            {
+                Some(entry) => entry.value = value,
+                None => entries.push(Entry { key, value }),
+            }
+        }
+        Ok(entries)
+    }
+}
+
+/// A key, borrowed from the payload unless it had escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(key)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(key.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, key: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(key)))
+    }
+}
+
+/// Reads a record from any serde JSON deserializer. Values are copied;
+/// [`Record::parse`] and [`Record::from_payload`] avoid that.
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(OwnedRecordVisitor)
+    }
+}
+
+struct OwnedRecordVisitor;
+
+impl<'de> Visitor<'de> for OwnedRecordVisitor {
     type Value = Record;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -283,8 +458,6 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let mut record = Record::new();
         while let Some(key) = map.next_key::<String>()? {
             let value: Box<RawValue> = map.next_value()?;
-            // A repeated key keeps its first place and its last value, as
-            // Ruby's JSON.parse does.
             record.insert_raw(&key, value);
         }
         Ok(record)
@@ -293,11 +466,13 @@ impl<'de> Visitor<'de> for RecordVisitor {
 
 impl Serialize for Record {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let live = self.entries.iter().filter(|(_, v)| v.get() != "null");
+        use serde::ser::{Error as _, SerializeMap};
         let mut map = serializer.serialize_map(None)?;
-        for (key, value) in live {
-            map.serialize_entry(key, value)?;
+        for (key, value) in self.iter().filter(|(_, value)| *value != "null") {
+            // The text is valid JSON; this only borrows it as a raw value.
+            let raw: &RawValue = serde_json::from_str(value)
+                .map_err(|_| S::Error::custom("session value is not JSON"))?;
+            map.serialize_entry(key, raw)?;
         }
         map.end()
     }
@@ -375,6 +550,39 @@ mod tests {
         let shown = format!("{record:?}");
         assert!(shown.contains("_csrf_token"));
         assert!(!shown.contains("SECRET"));
+    }
+
+    #[test]
+    fn escaped_keys_are_read_and_written_ruby_style() {
+        let record = Record::parse(br#"{"a\/b":1,"\u00e9":2,"q\"":3}"#).expect("valid");
+        assert_eq!(record.keys().collect::<Vec<_>>(), ["a/b", "é", "q\""]);
+        assert_eq!(record.get_raw("é"), Some("2"));
+        assert_eq!(record.to_json(), r#"{"a/b":1,"é":2,"q\"":3}"#);
+    }
+
+    #[test]
+    fn an_escaped_repeat_of_a_plain_key_is_the_same_key() {
+        assert_eq!(round_trip(r#"{"ab":1,"a\u0062":2}"#), r#"{"ab":2}"#);
+    }
+
+    #[test]
+    fn a_payload_read_without_copying_reads_the_same() {
+        let text = r#"{"k":{"x":[1,2]},"s":"é"}"#;
+        let owned = Record::from_payload(text.as_bytes().to_vec()).expect("valid");
+        assert_eq!(owned, Record::parse(text.as_bytes()).expect("valid"));
+        assert_eq!(owned.get_raw("k"), Some(r#"{"x":[1,2]}"#));
+        assert!(matches!(
+            Record::from_payload(vec![0xff]),
+            Err(RecordError::NotText)
+        ));
+    }
+
+    #[test]
+    fn a_cleared_record_takes_new_values() {
+        let mut record = Record::parse(br#"{"a":1}"#).expect("valid");
+        record.clear();
+        record.insert("b", &2).expect("serializable");
+        assert_eq!(record.to_json(), r#"{"b":2}"#);
     }
 
     #[test]

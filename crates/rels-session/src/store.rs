@@ -47,7 +47,7 @@ impl Lookup {
     }
 
     fn from_bytes(bytes: Option<Vec<u8>>) -> Self {
-        match bytes.map(|b| Record::parse(&b)) {
+        match bytes.map(Record::from_payload) {
             None => Self::Missing,
             Some(Ok(record)) => Self::Found(record),
             Some(Err(err)) => Self::Unreadable(err),
@@ -293,6 +293,26 @@ impl Store {
         self.fetch_deduplicated(&keys).await
     }
 
+    /// [`find_many`](Self::find_many) for a caller that has derived the
+    /// private ids already: `privates[i]` is the private id of `ids[i]`.
+    pub(crate) async fn find_derived(
+        &self,
+        ids: &[PublicId],
+        privates: &[PrivateId],
+    ) -> Result<Vec<Lookup>, Error> {
+        let keys: Vec<String> = match self.inner.sid_type {
+            SidType::PublicId => ids
+                .iter()
+                .map(|id| self.inner.keys.public_key(id))
+                .collect(),
+            _ => privates
+                .iter()
+                .map(|id| self.inner.keys.private_key(id))
+                .collect(),
+        };
+        self.fetch_deduplicated(&keys).await
+    }
+
     /// The records of sessions named by their private ids, as a scan finds
     /// them, with one `MGET` over the de-duplicated keys.
     pub(crate) async fn find_private(&self, ids: &[PrivateId]) -> Result<Vec<Lookup>, Error> {
@@ -304,18 +324,42 @@ impl Store {
     }
 
     async fn fetch_deduplicated(&self, keys: &[String]) -> Result<Vec<Lookup>, Error> {
-        let mut unique: Vec<String> = keys.to_vec();
+        let mut unique: Vec<&String> = keys.iter().collect();
         unique.sort_unstable();
         unique.dedup();
-        let values = self.inner.backend.fetch(&unique).await?;
-        let by_key: std::collections::HashMap<&str, &Option<Vec<u8>>> = unique
+        if unique.len() == keys.len() {
+            // Nothing repeats (the usual case): one value per key, moved.
+            let values = self.inner.backend.fetch(keys).await?;
+            return Ok(values.into_iter().map(Lookup::from_bytes).collect());
+        }
+        let unique: Vec<String> = unique.into_iter().cloned().collect();
+        let mut values = self.inner.backend.fetch(&unique).await?;
+        let slots: Vec<Option<usize>> = keys
             .iter()
-            .map(String::as_str)
-            .zip(values.iter())
+            .map(|key| unique.binary_search(key).ok())
             .collect();
-        Ok(keys
+        // A value is moved to the last place that asks for it and copied
+        // for the others.
+        let mut last = vec![usize::MAX; unique.len()];
+        for (place, slot) in slots.iter().enumerate() {
+            if let Some(entry) = slot.and_then(|slot| last.get_mut(slot)) {
+                *entry = place;
+            }
+        }
+        Ok(slots
             .iter()
-            .map(|key| Lookup::from_bytes(by_key.get(key.as_str()).and_then(|v| (*v).clone())))
+            .enumerate()
+            .map(|(place, slot)| {
+                let value = slot.and_then(|slot| {
+                    let value = values.get_mut(slot)?;
+                    if last.get(slot) == Some(&place) {
+                        value.take()
+                    } else {
+                        value.clone()
+                    }
+                });
+                Lookup::from_bytes(value)
+            })
             .collect())
     }
 
@@ -404,9 +448,12 @@ impl Store {
             })
             .collect();
 
-        let flag_key = inner.keys.flag_key();
-        let epoch = epoch_seconds().to_string();
         let with_flag = inner.sid_type != SidType::PrivateId && inner.flag.claim_write();
+        let (flag_key, epoch) = if with_flag {
+            (inner.keys.flag_key(), epoch_seconds().to_string())
+        } else {
+            (String::new(), String::new())
+        };
         if with_flag {
             writes.push(Write {
                 key: &flag_key,

@@ -61,7 +61,9 @@ impl Store {
                 stream::iter(chunks.into_iter().map(Ok::<_, Error>))
             })
             .try_flatten()
-            .and_then(move |chunk| self.read_batch(chunk, stage))
+            // The next page is scanned while this batch is read.
+            .map_ok(move |chunk| self.read_batch(chunk, stage))
+            .try_buffered(2)
             .try_filter(|sessions| std::future::ready(!sessions.is_empty()))
             .boxed()
     }

@@ -32,7 +32,7 @@ impl RedisBackend {
 
     pub(crate) async fn write(&self, writes: &[Write<'_>]) -> Result<Vec<bool>, Error> {
         let cmds: Vec<Cmd> = writes.iter().map(set_cmd).collect();
-        let replies = self.batch(&cmds, Safety::Repeatable).await?;
+        let replies = self.batch(cmds, Safety::Repeatable).await?;
         // `SET` answers OK when it wrote and nil when its condition failed.
         Ok(replies.iter().map(|v| !matches!(v, Value::Nil)).collect())
     }
@@ -55,7 +55,7 @@ impl RedisBackend {
                 cmd
             })
             .collect();
-        let replies = self.batch(&cmds, Safety::Repeatable).await?;
+        let replies = self.batch(cmds, Safety::Repeatable).await?;
         Ok(replies.iter().map(|v| matches!(v, Value::Int(1))).collect())
     }
 
@@ -68,7 +68,7 @@ impl RedisBackend {
                 cmd
             })
             .collect();
-        let replies = self.batch(&cmds, Safety::Repeatable).await?;
+        let replies = self.batch(cmds, Safety::Repeatable).await?;
         // PTTL answers -2 for a missing key and -1 for one without a TTL.
         Ok(replies
             .iter()
@@ -205,7 +205,7 @@ impl RedisBackend {
             counter_set(&counter.total, total),
             counter_set(&counter.updated_at, now),
         ];
-        self.batch(&cmds, Safety::Repeatable).await.map(drop)
+        self.batch(cmds.into(), Safety::Repeatable).await.map(drop)
     }
 
     pub(crate) async fn scan(
@@ -273,14 +273,14 @@ impl RedisBackend {
     /// Sends independent commands in one round trip: a pipeline on a
     /// single server, concurrent requests on a Cluster, where the keys of
     /// one batch usually live in different slots.
-    async fn batch(&self, cmds: &[Cmd], safety: Safety) -> Result<Vec<Value>, Error> {
+    async fn batch(&self, cmds: Vec<Cmd>, safety: Safety) -> Result<Vec<Value>, Error> {
         if self.conn.is_cluster() {
             let sends = cmds.iter().map(|cmd| self.conn.query::<Value>(cmd, safety));
             return futures_util::future::try_join_all(sends).await;
         }
         let mut pipe = Pipeline::with_capacity(cmds.len());
         for cmd in cmds {
-            pipe.add_command(cmd.clone());
+            pipe.add_command(cmd);
         }
         self.conn.pipeline(&pipe, safety).await
     }

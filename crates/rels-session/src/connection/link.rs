@@ -164,6 +164,11 @@ impl Link {
                 Safety::Once => cluster.once.clone(),
             })),
             Self::Single(single) => {
+                if let Ok(current) = single.current.try_lock()
+                    && let Some(open) = &*current
+                {
+                    return Ok(Conn::Single(open.clone()));
+                }
                 // Holding the lock while connecting makes concurrent requests
                 // wait for one new connection instead of each opening one.
                 let mut current = single.current.lock().await;

@@ -171,9 +171,14 @@ impl Inner {
         if let Err(left) = self.breaker.check() {
             return Err(Error::Unavailable(BackendError::circuit_open(left)));
         }
-        let _permit = tokio::time::timeout(self.pool_timeout, self.permits.acquire())
-            .await
-            .map_err(|_| Error::Unavailable(BackendError::pool_timeout(self.pool_timeout)))?;
+        // A free permit is taken at once; only a request that has to wait
+        // for one arms the pool timeout's timer.
+        let _permit = match self.permits.try_acquire() {
+            Ok(permit) => Ok(permit),
+            Err(_) => tokio::time::timeout(self.pool_timeout, self.permits.acquire())
+                .await
+                .map_err(|_| Error::Unavailable(BackendError::pool_timeout(self.pool_timeout)))?,
+        };
 
         let mut retry = 0;
         loop {

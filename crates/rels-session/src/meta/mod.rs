@@ -179,15 +179,12 @@ impl Meta {
     ///
     /// ```
     /// use rels_session::Meta;
-    /// use serde_json::value::RawValue;
     ///
-    /// let raw = RawValue::from_string(r#"{"updated_at":1735732800}"#.into())?;
-    /// let read = Meta::read(&raw);
+    /// let read = Meta::read(r#"{"updated_at":1735732800}"#);
     /// assert_eq!(read.meta.updated_at.map(|t| t.unix_timestamp()), Some(1735732800));
-    /// # Ok::<(), serde_json::Error>(())
     /// ```
     #[must_use]
-    pub fn read(raw: &RawValue) -> MetaRead {
+    pub fn read(raw: &str) -> MetaRead {
         read::read(raw)
     }
 
@@ -211,7 +208,7 @@ impl Meta {
     #[must_use]
     pub fn from_record(record: &Record) -> Option<MetaRead> {
         let raw = record.get_raw(META_KEY)?;
-        if raw.get() == "null" {
+        if raw == "null" {
             return None;
         }
         let read = Self::read(raw);
@@ -290,7 +287,7 @@ impl Meta {
     /// let mut meta = Meta::from_record(&record).expect("has a meta").meta;
     /// meta.ip = Some("5.6.7.8".to_owned());
     /// meta.update_in(&mut record);
-    /// let stored = record.get_raw("meta").expect("stored").get();
+    /// let stored = record.get_raw("meta").expect("stored");
     /// assert!(stored.contains(r#""ip":"5.6.7.8""#));
     /// assert!(stored.ends_with(r#","region":"eu"}"#));
     /// # Ok::<(), rels_session::RecordError>(())
@@ -336,7 +333,7 @@ mod tests {
             .filter_map(|entry| {
                 let public = entry["key"].as_str()?.strip_prefix("rels:session:")?;
                 let record = Record::parse(entry["value"].as_str()?.as_bytes()).ok()?;
-                let meta = record.get_raw(META_KEY)?.get().to_owned();
+                let meta = record.get_raw(META_KEY)?.to_owned();
                 (public.len() == 32).then(|| (public[..4].to_owned(), meta))
             })
             .collect()
@@ -347,8 +344,7 @@ mod tests {
         let metas = gem_metas();
         assert_eq!(metas.len(), 4, "bbbb, cccc, dddd and eeee have a meta");
         for (session, stored) in metas {
-            let raw = RawValue::from_string(stored.clone()).expect("valid JSON");
-            let read = Meta::read(&raw);
+            let read = Meta::read(&stored);
             assert_eq!(read.problems, [], "{session}");
 
             // The Tokyo-zone session's times come back in UTC: we always

@@ -1,7 +1,6 @@
 //! Reading a stored `meta` field by field, noting what is wrong instead of
 //! failing.
 
-use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::{FIELDS, META_KEY, Meta, MetaProblem, MetaRead, SessionKeyType, fields, timestamp};
@@ -9,8 +8,8 @@ use crate::id::PublicId;
 use crate::record::Record;
 use crate::stage::{COURSE_KEYS, is_present};
 
-pub(super) fn read(raw: &RawValue) -> MetaRead {
-    let Some(values) = fields(raw.get(), &FIELDS) else {
+pub(super) fn read(raw: &str) -> MetaRead {
+    let Some(values) = fields(raw, &FIELDS) else {
         return MetaRead {
             meta: Meta::default(),
             problems: vec![MetaProblem::NotAnObject],
@@ -60,13 +59,13 @@ pub(super) fn course_id_of(record: &Record) -> Option<String> {
     let top = COURSE_KEYS.iter().filter_map(|key| record.get_raw(key));
     let in_meta = record
         .get_raw(META_KEY)
-        .and_then(|meta| fields(meta.get(), &COURSE_KEYS))
+        .and_then(|meta| fields(meta, &COURSE_KEYS))
         .into_iter()
         .flatten()
         .flatten();
     top.chain(in_meta)
         .filter(|value| is_present(value))
-        .find_map(|value| course_text(value.get()))
+        .find_map(course_text)
 }
 
 /// Whether the gem may write `null` in a field.
@@ -87,26 +86,26 @@ impl Reader {
     fn value<'a>(
         &mut self,
         field: &'static str,
-        raw: Option<&'a RawValue>,
+        raw: Option<&'a str>,
         nullable: Nullable,
     ) -> Option<&'a str> {
         let Some(raw) = raw else {
             self.problems.push(MetaProblem::Missing(field));
             return None;
         };
-        if raw.get() == "null" {
+        if raw == "null" {
             if nullable == Nullable::No {
                 self.problems.push(MetaProblem::Null(field));
             }
             return None;
         }
-        Some(raw.get())
+        Some(raw)
     }
 
     fn text(
         &mut self,
         field: &'static str,
-        raw: Option<&RawValue>,
+        raw: Option<&str>,
         nullable: Nullable,
     ) -> Option<String> {
         let value = self.value(field, raw, nullable)?;
@@ -114,18 +113,18 @@ impl Reader {
     }
 
     /// The gem writes course ids as strings; older writers left numbers.
-    fn course_id(&mut self, raw: Option<&RawValue>) -> Option<String> {
+    fn course_id(&mut self, raw: Option<&str>) -> Option<String> {
         let value = self.value("course_id", raw, Nullable::Yes)?;
         self.checked(course_text(value), MetaProblem::WrongType("course_id"))
     }
 
-    fn public_id(&mut self, raw: Option<&RawValue>) -> Option<PublicId> {
+    fn public_id(&mut self, raw: Option<&str>) -> Option<PublicId> {
         const FIELD: &str = "public_session_id";
         let text = self.text(FIELD, raw, Nullable::No)?;
         self.checked(PublicId::parse(&text), MetaProblem::Unreadable(FIELD))
     }
 
-    fn key_type(&mut self, raw: Option<&RawValue>) -> SessionKeyType {
+    fn key_type(&mut self, raw: Option<&str>) -> SessionKeyType {
         const FIELD: &str = "session_key_type";
         let parsed = self.text(FIELD, raw, Nullable::No).and_then(|text| {
             self.checked(SessionKeyType::parse(&text), MetaProblem::Unreadable(FIELD))
@@ -137,7 +136,7 @@ impl Reader {
     fn time(
         &mut self,
         field: &'static str,
-        raw: Option<&RawValue>,
+        raw: Option<&str>,
         nullable: Nullable,
     ) -> Option<OffsetDateTime> {
         let value = self.value(field, raw, nullable)?;
@@ -184,8 +183,7 @@ mod tests {
     use super::*;
 
     fn read_text(text: &str) -> MetaRead {
-        let raw = RawValue::from_string(text.to_owned()).expect("valid JSON");
-        read(&raw)
+        read(text)
     }
 
     const FULL: &str = concat!(

@@ -35,8 +35,10 @@ const WRITTEN: &[FormatItem<'_>] =
 /// midnight UTC.
 pub(crate) fn parse_text(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    let parsed = OffsetDateTime::parse(text, RUBY_UTC)
-        .or_else(|_| PrimitiveDateTime::parse(text, RUBY_UTC).map(PrimitiveDateTime::assume_utc))
+    // `RUBY_UTC` has no offset to read, so it parses as a time without
+    // one; this form, the one the gem and we write, is tried first.
+    let parsed = PrimitiveDateTime::parse(text, RUBY_UTC)
+        .map(PrimitiveDateTime::assume_utc)
         .or_else(|_| OffsetDateTime::parse(text, RUBY_OFFSET))
         .or_else(|_| OffsetDateTime::parse(text, &Rfc3339))
         .or_else(|_| OffsetDateTime::parse(text, &Iso8601::PARSING))

@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 
 use super::{UserId, Users};
 use crate::error::Error;
-use crate::id::{Handle, PublicId};
+use crate::id::{Handle, PrivateId, PublicId};
 use crate::meta::Meta;
 use crate::stage::Stage;
 use crate::store::Lookup;
@@ -46,17 +46,18 @@ impl Users {
         current: Option<&PublicId>,
     ) -> Result<Vec<UserSession>, Error> {
         let ids = self.members(user).await?;
-        let lookups = self.store.find_many(&ids).await?;
+        let privates: Vec<PrivateId> = ids.iter().map(PublicId::private_id).collect();
+        let lookups = self.store.find_derived(&ids, &privates).await?;
 
         let mut gone = Vec::new();
         let mut listed = Vec::with_capacity(ids.len());
-        for (id, lookup) in ids.into_iter().zip(lookups) {
+        for ((id, private), lookup) in ids.into_iter().zip(privates).zip(lookups) {
             match lookup {
                 Lookup::Found(record) => {
                     let Some(read) = Meta::from_record(&record) else {
                         continue;
                     };
-                    let handle = id.private_id().handle();
+                    let handle = private.handle();
                     for problem in &read.problems {
                         tracing::warn!(
                             target: "rels_session::user",
@@ -75,7 +76,7 @@ impl Users {
                 Lookup::Missing => gone.push(id),
                 Lookup::Unreadable(err) => tracing::warn!(
                     target: "rels_session::user",
-                    handle = %id.private_id().handle(),
+                    handle = %private.handle(),
                     error = %err,
                     "session in a user index is unreadable; not listed"
                 ),

@@ -263,7 +263,7 @@ fn course_id_for(record: &Record, request: &SignInRequest) -> Option<Box<RawValu
     if let Some(header) = &request.course_id {
         return serde_json::value::to_raw_value(header).ok();
     }
-    course_in(record).map(ToOwned::to_owned)
+    course_in(record).and_then(|text| RawValue::from_string(text.to_owned()).ok())
 }
 
 /// `meta.course_id`: the header, else what the session holds (SPEC 1.4).
@@ -275,7 +275,7 @@ fn meta_course_id(record: &Record, request: &SignInRequest) -> Option<String> {
 }
 
 /// The first present `course_id` or `course_uuid` of an object.
-fn course_in(record: &Record) -> Option<&RawValue> {
+fn course_in(record: &Record) -> Option<&str> {
     ["course_id", "course_uuid"]
         .iter()
         .filter_map(|key| record.get_raw(key))

@@ -323,9 +323,9 @@ impl Loaded {
 
     fn insert<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), RecordError> {
         let record = self.session.record_mut();
-        let before = record.get_raw(key).map(|raw| raw.get().to_owned());
+        let before = record.get_raw(key).map(str::to_owned);
         record.insert(key, value)?;
-        let after = record.get_raw(key).map(|raw| raw.get());
+        let after = record.get_raw(key);
         self.changed |= before.as_deref() != after;
         Ok(())
     }
