@@ -114,7 +114,10 @@ pub struct PrivateId(String);
 impl PrivateId {
     fn derive(public: &PublicId) -> Self {
         let digest = Sha256::digest(public.0.as_bytes());
-        Self(format!("{PRIVATE_ID_PREFIX}{digest:x}"))
+        let mut id = String::with_capacity(PRIVATE_ID_LEN);
+        id.push_str(PRIVATE_ID_PREFIX);
+        push_hex(&mut id, &digest);
+        Self(id)
     }
 
     /// Reads a private id from the tail of a scanned Redis key.
@@ -180,8 +183,14 @@ impl Handle {
         let mut hasher = Sha256::new();
         hasher.update(Self::SALT.as_bytes());
         hasher.update(private.0.as_bytes());
-        let hex = format!("{:x}", hasher.finalize());
-        Self(format!("{}{}", Self::PREFIX, &hex[..Self::HEX_LEN]))
+        let digest = hasher.finalize();
+        let mut handle = String::with_capacity(Self::PREFIX.len() + Self::HEX_LEN);
+        handle.push_str(Self::PREFIX);
+        push_hex(
+            &mut handle,
+            digest.get(..Self::HEX_LEN / 2).unwrap_or_default(),
+        );
+        Self(handle)
     }
 
     /// Reads a handle from untrusted text, such as a URL path segment.
@@ -203,6 +212,19 @@ impl Handle {
 impl fmt::Display for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Appends the lowercase hex of a digest (at most 32 bytes) to `out`.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    let mut buf = [0_u8; 64];
+    let Some(buf) = buf.get_mut(..bytes.len() * 2) else {
+        return;
+    };
+    if hex::encode_to_slice(bytes, buf).is_ok()
+        && let Ok(text) = std::str::from_utf8(buf)
+    {
+        out.push_str(text);
     }
 }
 

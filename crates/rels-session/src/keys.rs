@@ -30,12 +30,21 @@ impl Keyspace {
 
     /// `NS:2::<sha256>`
     pub(crate) fn private_key(&self, id: &PrivateId) -> String {
-        format!("{}{}", self.prefix, id.expose())
+        self.key(id.expose())
     }
 
     /// `NS:<public id>`
     pub(crate) fn public_key(&self, id: &PublicId) -> String {
-        format!("{}{}", self.prefix, id.expose())
+        self.key(id.expose())
+    }
+
+    /// `NS:<tail>`, without the formatting machinery: keys are built on
+    /// every request.
+    fn key(&self, tail: &str) -> String {
+        let mut key = String::with_capacity(self.prefix.len() + tail.len());
+        key.push_str(&self.prefix);
+        key.push_str(tail);
+        key
     }
 
     /// `NS:2:secure_store_enabled`
