@@ -112,6 +112,13 @@ enum Piece {
 }
 
 impl Piece {
+    fn len(&self) -> usize {
+        match self {
+            Self::Span { start, end } => end.saturating_sub(*start),
+            Self::Owned(text) => text.len(),
+        }
+    }
+
     fn text<'a>(&'a self, payload: &'a str) -> &'a str {
         match self {
             // Spans are made from slices of `payload` itself (see
@@ -294,7 +301,9 @@ impl Record {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.iter().position(|(k, _)| k == key)
+        self.entries
+            .iter()
+            .position(|e| e.key.len() == key.len() && e.key.text(&self.text) == key)
     }
 }
 
