@@ -100,11 +100,11 @@ struct Suite {
     /// Parts to run (callgrind needs valgrind).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = Part::DEFAULT)]
     parts: Vec<Part>,
-    /// Our `connection_pool_options.size` in the store benchmarks: how
-    /// many requests may be in flight at once (the library's default,
-    /// 20, when not given).
+    /// Our `connection_pool_options.max_in_flight` in the store
+    /// benchmarks: how many requests may be in flight at once (no cap,
+    /// the library's default, when not given).
     #[arg(long)]
-    pool_size: Option<std::num::NonZeroU32>,
+    max_in_flight: Option<std::num::NonZeroU32>,
     /// Keep callgrind's output files here, for `callgrind_annotate`.
     #[arg(long)]
     callgrind_dir: Option<PathBuf>,
@@ -311,7 +311,7 @@ async fn measure(
     let (client, server) = (cores.map(|c| c.client), cores.map(|c| c.server));
     // Callgrind's children read the data the store part seeds.
     if suite.wants(Part::Store) || suite.wants(Part::Callgrind) {
-        let bench = Bench::seed(redis, suite.layout(), suite.plan(), suite.pool_size).await?;
+        let bench = Bench::seed(redis, suite.layout(), suite.plan(), suite.max_in_flight).await?;
         if suite.wants(Part::Store) {
             report.store = bench.run(&ops(suite), &suite.tasks, suite.runs).await?;
         }

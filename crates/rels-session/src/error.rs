@@ -120,7 +120,7 @@ impl BackendError {
     }
 
     /// Whether the request ran out of time, waiting for Redis or for a
-    /// free connection.
+    /// free slot (`connection_pool_options.max_in_flight`).
     #[must_use]
     pub fn is_timeout(&self) -> bool {
         matches!(self.repr, Repr::PoolTimeout(_) | Repr::Deadline(_))
@@ -138,7 +138,7 @@ impl std::fmt::Display for BackendError {
             ),
             Repr::PoolTimeout(waited) => write!(
                 f,
-                "no connection free after {} ms (connection_pool_options.timeout)",
+                "no free slot after {} ms (connection_pool_options: max_in_flight, timeout)",
                 waited.as_millis()
             ),
             Repr::Deadline(limit) => write!(

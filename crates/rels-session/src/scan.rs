@@ -127,16 +127,15 @@ impl Store {
     ///
     /// [`Error::Unavailable`] or [`Error::Rejected`] when Redis fails.
     pub async fn find_refs(&self, refs: &[SessionRef]) -> Result<Vec<Lookup>, Error> {
-        match self.sid_type() {
-            SidType::PublicId => {
-                let ids: Vec<PublicId> = refs.iter().filter_map(|r| r.public.clone()).collect();
-                self.find_many(&ids).await
-            }
-            _ => {
-                let ids: Vec<PrivateId> = refs.iter().map(|r| r.private.clone()).collect();
-                self.find_private(&ids).await
-            }
-        }
+        let keys: Vec<String> = refs.iter().map(|r| self.ref_key(r)).collect();
+        self.fetch_deduplicated(&keys).await
+    }
+
+    /// [`find_refs`](Self::find_refs) for the sessions of one scan page,
+    /// which names each key once: no de-duplication to pay for.
+    pub(crate) async fn find_scanned(&self, refs: &[SessionRef]) -> Result<Vec<Lookup>, Error> {
+        let keys: Vec<String> = refs.iter().map(|r| self.ref_key(r)).collect();
+        self.fetch_each(&keys).await
     }
 
     /// The time left to live of scanned sessions, in order, in one round

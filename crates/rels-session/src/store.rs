@@ -116,8 +116,10 @@ impl Store {
     /// fails verification, an unreadable CA file).
     pub async fn connect(settings: &Settings) -> Result<Self, Error> {
         let pool = &settings.pool;
-        let size = usize::try_from(pool.size.get()).unwrap_or(usize::MAX);
-        let conn = Connection::open(&settings.redis, size, pool.timeout).await?;
+        let max_in_flight = pool
+            .max_in_flight
+            .map(|n| usize::try_from(n.get()).unwrap_or(usize::MAX));
+        let conn = Connection::open(&settings.redis, max_in_flight, pool.timeout).await?;
         Ok(Self::with_backend(
             Backend::Redis(RedisBackend::new(conn)),
             settings,
@@ -313,24 +315,19 @@ impl Store {
         self.fetch_deduplicated(&keys).await
     }
 
-    /// The records of sessions named by their private ids, as a scan finds
-    /// them, with one `MGET` over the de-duplicated keys.
-    pub(crate) async fn find_private(&self, ids: &[PrivateId]) -> Result<Vec<Lookup>, Error> {
-        let keys: Vec<String> = ids
-            .iter()
-            .map(|id| self.inner.keys.private_key(id))
-            .collect();
-        self.fetch_deduplicated(&keys).await
+    /// One value per key, in order, with one `MGET` of `keys` as they are.
+    pub(crate) async fn fetch_each(&self, keys: &[String]) -> Result<Vec<Lookup>, Error> {
+        let values = self.inner.backend.fetch(keys).await?;
+        Ok(values.into_iter().map(Lookup::from_bytes).collect())
     }
 
-    async fn fetch_deduplicated(&self, keys: &[String]) -> Result<Vec<Lookup>, Error> {
+    pub(crate) async fn fetch_deduplicated(&self, keys: &[String]) -> Result<Vec<Lookup>, Error> {
         let mut unique: Vec<&String> = keys.iter().collect();
         unique.sort_unstable();
         unique.dedup();
         if unique.len() == keys.len() {
-            // Nothing repeats (the usual case): one value per key, moved.
-            let values = self.inner.backend.fetch(keys).await?;
-            return Ok(values.into_iter().map(Lookup::from_bytes).collect());
+            // Nothing repeats (the usual case).
+            return self.fetch_each(keys).await;
         }
         let unique: Vec<String> = unique.into_iter().cloned().collect();
         let mut values = self.inner.backend.fetch(&unique).await?;

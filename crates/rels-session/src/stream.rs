@@ -73,7 +73,7 @@ impl Store {
         refs: Vec<SessionRef>,
         stage: Option<Stage>,
     ) -> Result<Vec<StreamedSession>, Error> {
-        let lookups = self.find_refs(&refs).await?;
+        let lookups = self.find_scanned(&refs).await?;
         let mut found = Vec::with_capacity(refs.len());
         for (session, lookup) in refs.into_iter().zip(lookups) {
             match lookup {

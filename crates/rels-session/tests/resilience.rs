@@ -48,6 +48,67 @@ async fn redis_going_away_is_unavailable_then_the_breaker_opens_then_it_recovers
     ));
 }
 
+/// Stops the server from answering anyone for `millis` (`CLIENT PAUSE`).
+fn pause(server: &RedisServer, millis: u64) {
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(millis)
+        .arg("ALL")
+        .query(&mut server.connection())
+        .expect("CLIENT PAUSE");
+}
+
+async fn store_with_cap(server: &RedisServer, cap: Option<u32>) -> (Store, PublicId) {
+    let mut settings = Settings::new(&server.url(), "rels:session").expect("valid");
+    settings.pool.max_in_flight = cap.and_then(std::num::NonZeroU32::new);
+    settings.pool.timeout = Duration::from_millis(200);
+    let store = Store::connect(&settings).await.expect("connects");
+    let id = PublicId::generate().expect("random");
+    store
+        .save(&mut Session::with_id(id.clone(), record()))
+        .await
+        .expect("save");
+    (store, id)
+}
+
+#[tokio::test]
+async fn with_max_in_flight_a_request_waits_for_a_slot_only_until_the_pool_timeout() {
+    let server = RedisServer::start();
+    let (store, id) = store_with_cap(&server, Some(1)).await;
+
+    pause(&server, 800);
+    let first = store.load(&id);
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        (store.load(&id).await, started.elapsed())
+    };
+    let (first, (second, waited)) = tokio::join!(first, second);
+
+    assert!(matches!(first, Ok(Lookup::Found(_))), "{first:?}");
+    let err = second.expect_err("the one slot was taken");
+    assert!(
+        err.is_unavailable() && err.to_string().contains("max_in_flight"),
+        "{err}"
+    );
+    assert!(waited < Duration::from_millis(700), "waited {waited:?}");
+}
+
+#[tokio::test]
+async fn without_a_cap_concurrent_requests_all_wait_for_redis() {
+    let server = RedisServer::start();
+    let (store, id) = store_with_cap(&server, None).await;
+
+    pause(&server, 500);
+    let loads = (0..50).map(|_| store.load(&id));
+    let answers = futures_util::future::join_all(loads).await;
+
+    assert_eq!(answers.len(), 50);
+    for answer in answers {
+        assert!(matches!(answer, Ok(Lookup::Found(_))), "{answer:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_wrong_password_is_a_clear_error_at_connect() {
     let server = RedisServer::start();

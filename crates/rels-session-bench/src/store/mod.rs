@@ -142,7 +142,7 @@ pub(crate) struct Factory {
     layout: Layout,
     pool: Arc<Pool>,
     /// Our `connection_pool_options.size`, when not the default.
-    pool_size: Option<NonZeroU32>,
+    max_in_flight: Option<NonZeroU32>,
 }
 
 /// The ids and keys of the pool, made once and shared by every worker.
@@ -193,7 +193,7 @@ impl<'a> Bench<'a> {
         redis: &'a BenchRedis,
         layout: Layout,
         plan: Plan,
-        pool_size: Option<NonZeroU32>,
+        max_in_flight: Option<NonZeroU32>,
     ) -> BenchResult<Self> {
         let mut conn = connect(&redis.url(0)).await?;
         seed_flag(&mut conn).await?;
@@ -222,7 +222,7 @@ impl<'a> Bench<'a> {
         Ok(Self {
             redis,
             plan,
-            factory: Factory::new([redis.url(0), redis.url(1)], layout, pool_size),
+            factory: Factory::new([redis.url(0), redis.url(1)], layout, max_in_flight),
         })
     }
 
@@ -278,12 +278,16 @@ impl<'a> Bench<'a> {
 
 impl Factory {
     /// Workers for data seeded by [`Bench::seed`] at `urls`, with `layout`.
-    pub(crate) fn new(urls: [String; 2], layout: Layout, pool_size: Option<NonZeroU32>) -> Self {
+    pub(crate) fn new(
+        urls: [String; 2],
+        layout: Layout,
+        max_in_flight: Option<NonZeroU32>,
+    ) -> Self {
         Self {
             urls,
             pool: Arc::new(Pool::new(&layout)),
             layout,
-            pool_size,
+            max_in_flight,
         }
     }
 
@@ -305,7 +309,7 @@ impl Factory {
                     Op::Stream(count) => count,
                     _ => 50,
                 };
-                let mut settings = our_settings(url, count, self.pool_size)?;
+                let mut settings = our_settings(url, count, self.max_in_flight)?;
                 if side == Side::OursOneKey {
                     settings = settings.with_sid_type(SidType::PrivateId);
                 }
@@ -427,17 +431,15 @@ pub(crate) async fn our_store(url: &str, scan_count: u32) -> BenchResult<Store> 
 }
 
 /// Our settings for `url`: the library's defaults but for `SCAN COUNT`,
-/// and the pool size when given.
+/// and the cap on requests in flight when given.
 fn our_settings(
     url: &str,
     scan_count: u32,
-    pool_size: Option<NonZeroU32>,
+    max_in_flight: Option<NonZeroU32>,
 ) -> BenchResult<Settings> {
     let count = NonZeroU32::new(scan_count).ok_or("SCAN COUNT must be above 0")?;
     let mut settings = Settings::new(url, NAMESPACE)?.with_scan_count(count);
-    if let Some(size) = pool_size {
-        settings.pool.size = size;
-    }
+    settings.pool.max_in_flight = max_in_flight;
     Ok(settings)
 }
 

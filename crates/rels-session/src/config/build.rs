@@ -83,9 +83,14 @@ impl<'a> Reader<'a> {
         let defaults = PoolSettings::default();
         let size = self.optional("connection_pool_options.size", convert::positive_count);
         let timeout = self.optional("connection_pool_options.timeout", convert::seconds);
+        let max_in_flight = self.optional(
+            "connection_pool_options.max_in_flight",
+            convert::positive_count,
+        );
         PoolSettings {
             size: size.unwrap_or(defaults.size),
             timeout: timeout.unwrap_or(defaults.timeout),
+            max_in_flight: max_in_flight.or(defaults.max_in_flight),
         }
     }
 

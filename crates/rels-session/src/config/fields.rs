@@ -23,6 +23,7 @@ pub(super) const FIELDS: &[&str] = &[
     "redis_options.sentinel_password",
     "connection_pool_options.size",
     "connection_pool_options.timeout",
+    "connection_pool_options.max_in_flight",
 ];
 
 /// The mappings that group settings.
@@ -163,7 +164,10 @@ mod tests {
 
     #[test]
     fn children_lists_one_level() {
-        assert_eq!(children("connection_pool_options."), "size, timeout");
+        assert_eq!(
+            children("connection_pool_options."),
+            "size, timeout, max_in_flight"
+        );
         assert_eq!(children("redis_options.ssl_params."), "ca_file");
         let top = children("");
         assert_eq!(

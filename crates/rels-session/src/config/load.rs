@@ -118,6 +118,7 @@ mod tests {
         assert_eq!(settings.redis.connect_timeout, Duration::from_secs(20));
         assert_eq!(settings.redis.request_timeout, Duration::from_secs(10));
         assert_eq!(settings.pool.size.get(), 20);
+        assert_eq!(settings.pool.max_in_flight, None);
         assert_eq!(settings.expires_after, Duration::from_secs(1_209_600));
         assert_eq!(settings.scan_count.get(), 50);
     }
@@ -143,6 +144,7 @@ session_store:
   connection_pool_options:
     size: 8
     timeout: 0.5
+    max_in_flight: 256
 ";
         let settings = from_yaml(text).expect("valid");
         let redis = &settings.redis;
@@ -162,6 +164,7 @@ session_store:
         assert_eq!(sentinel_password, Some("s3ntin3l"));
         assert_eq!(settings.pool.size.get(), 8);
         assert_eq!(settings.pool.timeout, Duration::from_millis(500));
+        assert_eq!(settings.pool.max_in_flight.map(|n| n.get()), Some(256));
     }
 
     #[test]

@@ -142,7 +142,17 @@ pub struct RedisSettings {
     pub sentinel_password: Option<Secret>,
 }
 
-/// The pool of Redis connections.
+/// `connection_pool_options`: the gem's connection pool, and how many
+/// requests a Rust process may have in flight.
+///
+/// The gem opens `size` connections and sends one request at a time on
+/// each. A Rust process sends every request on one multiplexed
+/// connection, which pipelines them, so `size` does not limit it: capping
+/// requests in flight at the gem's 20 would hold back a busy async
+/// service (see BENCHMARKS.md). A cap is there for who wants one:
+/// [`max_in_flight`](Self::max_in_flight), with `timeout` as the longest
+/// wait for a free slot. Without a cap, every request is still bounded by
+/// `redis_options.request_timeout`.
 ///
 /// # Examples
 ///
@@ -152,14 +162,19 @@ pub struct RedisSettings {
 /// let pool = rels_session::PoolSettings::default();
 /// assert_eq!(pool.size.get(), 20);
 /// assert_eq!(pool.timeout, Duration::from_secs(5));
+/// assert_eq!(pool.max_in_flight, None);
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PoolSettings {
-    /// Most connections open at once; 20 by default.
+    /// The gem's number of connections; 20 by default. Read so that a
+    /// Rails `settings.yml` loads as it is; it limits nothing here.
     pub size: NonZeroU32,
-    /// How long a request waits for a free connection; 5 s by default.
+    /// How long a request waits for a free slot when
+    /// [`max_in_flight`](Self::max_in_flight) is set; 5 s by default.
     pub timeout: Duration,
+    /// Ours: most requests in flight at once; none by default (no cap).
+    pub max_in_flight: Option<NonZeroU32>,
 }
 
 /// Which keys a session lives under (SPEC 1.3). In YAML: `both`,
@@ -411,6 +426,7 @@ impl Default for PoolSettings {
         Self {
             size: DEFAULT_POOL_SIZE,
             timeout: Duration::from_secs(5),
+            max_in_flight: None,
         }
     }
 }

@@ -176,7 +176,7 @@ mod tests {
         assert!(
             problems[3]
                 .message
-                .ends_with("expected one of: size, timeout")
+                .ends_with("expected one of: size, timeout, max_in_flight")
         );
     }
 

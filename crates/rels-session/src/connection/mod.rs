@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::{Cmd, FromRedisValue, Pipeline, RedisError};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use self::backoff::Backoff;
@@ -51,8 +51,10 @@ pub(crate) struct Connection {
 #[derive(Debug)]
 struct Inner {
     link: Link,
-    /// Bounds the requests in flight (`connection_pool_options.size`).
-    permits: Semaphore,
+    /// Bounds the requests in flight when
+    /// `connection_pool_options.max_in_flight` is set. Without it the one
+    /// multiplexed connection pipelines every request there is.
+    permits: Option<Semaphore>,
     pool_timeout: Duration,
     request_timeout: Duration,
     backoff: Backoff,
@@ -73,11 +75,13 @@ pub(crate) enum Request<'a> {
 }
 
 impl Connection {
-    /// Connects as `settings` say. A wrong address or password is an error
-    /// here, at start-up, rather than at the first request.
+    /// Connects as `settings` say, with at most `max_in_flight` requests
+    /// in flight when given, each waiting at most `pool_timeout` for a
+    /// slot. A wrong address or password is an error here, at start-up,
+    /// rather than at the first request.
     pub(crate) async fn open(
         settings: &RedisSettings,
-        pool_size: usize,
+        max_in_flight: Option<usize>,
         pool_timeout: Duration,
     ) -> Result<Self, Error> {
         let link = tokio::time::timeout(
@@ -90,7 +94,7 @@ impl Connection {
         Ok(Self {
             inner: Arc::new(Inner {
                 link,
-                permits: Semaphore::new(pool_size),
+                permits: max_in_flight.map(Semaphore::new),
                 pool_timeout,
                 request_timeout: settings.request_timeout,
                 backoff: Backoff::GEM,
@@ -171,13 +175,9 @@ impl Inner {
         if let Err(left) = self.breaker.check() {
             return Err(Error::Unavailable(BackendError::circuit_open(left)));
         }
-        // A free permit is taken at once; only a request that has to wait
-        // for one arms the pool timeout's timer.
-        let _permit = match self.permits.try_acquire() {
-            Ok(permit) => Ok(permit),
-            Err(_) => tokio::time::timeout(self.pool_timeout, self.permits.acquire())
-                .await
-                .map_err(|_| Error::Unavailable(BackendError::pool_timeout(self.pool_timeout)))?,
+        let _permit = match &self.permits {
+            Some(permits) => Some(self.slot(permits).await?),
+            None => None,
         };
 
         let mut retry = 0;
@@ -202,6 +202,23 @@ impl Inner {
             tracing::debug!(target: "rels_session::connection", retry, error = %err, "retrying Redis request");
             tokio::time::sleep(self.backoff.random_delay(retry)).await;
             retry += 1;
+        }
+    }
+
+    /// A slot for one request. A free one is taken at once; only a request
+    /// that has to wait arms the pool timeout's timer.
+    async fn slot<'s>(&self, permits: &'s Semaphore) -> Result<SemaphorePermit<'s>, Error> {
+        if let Ok(permit) = permits.try_acquire() {
+            return Ok(permit);
+        }
+        let waited = tokio::time::timeout(self.pool_timeout, permits.acquire()).await;
+        match waited {
+            Ok(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed; a closed one would mean no
+            // slot will ever be free.
+            _ => Err(Error::Unavailable(BackendError::pool_timeout(
+                self.pool_timeout,
+            ))),
         }
     }
 
