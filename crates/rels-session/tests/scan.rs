@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 
 use futures_util::TryStreamExt;
 use redis::Commands;
-use rels_session::{PublicId, Record, Session, Settings, Store};
+use rels_session::{PublicId, Record, Session, Settings, SidType, Store};
 use rels_session_testkit::RedisServer;
 
 async fn store(server: &RedisServer, namespace: &str, scan_count: u32) -> Store {
@@ -80,6 +80,53 @@ async fn found_references_read_back_their_records() {
         .collect();
     seen.sort_unstable();
     assert_eq!(seen, (0..25).collect::<Vec<u32>>());
+}
+
+#[tokio::test]
+async fn every_sid_type_finds_and_streams_the_records_it_scanned() {
+    let server = RedisServer::start();
+    for (i, sid_type) in [SidType::Both, SidType::PrivateId, SidType::PublicId]
+        .into_iter()
+        .enumerate()
+    {
+        let count = NonZeroU32::new(10).expect("positive");
+        let settings = Settings::new(&server.url(), &format!("ns{i}"))
+            .expect("valid settings")
+            .with_scan_count(count)
+            .with_sid_type(sid_type);
+        let store = Store::connect(&settings).await.expect("connects");
+        let ids = save_many(&store, 25).await;
+        let index_of = |r: &rels_session::SessionRef| {
+            ids.iter()
+                .position(|id| id.private_id().handle() == r.handle())
+                .and_then(|i| u32::try_from(i).ok())
+        };
+
+        let refs = store.list().await.expect("list");
+        assert_eq!(refs.len(), 25, "{sid_type:?}");
+        let lookups = store.find_refs(&refs).await.expect("find");
+        assert_eq!(lookups.len(), refs.len(), "{sid_type:?}");
+        // Each lookup is the record of the reference at its position.
+        for (r, lookup) in refs.iter().zip(lookups) {
+            let record = lookup.into_record().expect("found");
+            let i: u32 = record.get("i").expect("u32").expect("present");
+            assert_eq!(Some(i), index_of(r), "{sid_type:?}");
+        }
+
+        let batch = std::num::NonZeroUsize::new(7).expect("positive");
+        let streamed: Vec<Vec<_>> = store
+            .stream(None, batch)
+            .try_collect()
+            .await
+            .expect("stream");
+        let mut seen: Vec<u32> = streamed
+            .iter()
+            .flatten()
+            .map(|s| s.record.get("i").expect("u32").expect("present"))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..25).collect::<Vec<u32>>(), "{sid_type:?}");
+    }
 }
 
 #[tokio::test]
