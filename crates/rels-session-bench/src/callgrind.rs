@@ -98,12 +98,14 @@ struct Measured {
     sessions: u64,
 }
 
-/// Counts every case against the data seeded at `urls`. The output files
+/// Counts every case of a `wanted` operation against the data seeded at
+/// `urls`. The output files
 /// go to `keep` when given, for `callgrind_annotate`; else they are
 /// removed.
 pub(crate) fn run(
     urls: &[String; 2],
     layout: Layout,
+    wanted: impl Fn(Op) -> bool,
     keep: Option<&Path>,
 ) -> BenchResult<Vec<Count>> {
     let temp = tempfile::Builder::new()
@@ -117,7 +119,10 @@ pub(crate) fn run(
         None => temp.path(),
     };
     let mut counts = Vec::new();
-    for (op, side) in Counted::cases() {
+    for (op, side) in Counted::cases()
+        .into_iter()
+        .filter(|(op, _)| wanted(op.op()))
+    {
         let ops = op.ops();
         let few = valgrind(dir, urls, layout, op, side, ops[0])?;
         let many = valgrind(dir, urls, layout, op, side, ops[1])?;

@@ -68,31 +68,31 @@ struct Suite {
     #[arg(long)]
     smoke: bool,
     /// Runs of each measurement; figures are their medians.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = at_least_one::<usize>)]
     runs: usize,
     /// Seconds each run measures.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = seconds::<false>)]
     seconds: f64,
     /// Seconds of warm-up before each run.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = seconds::<true>)]
     warmup: f64,
     /// Concurrent tasks of the store benchmarks.
-    #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 64], value_parser = at_least_one::<usize>)]
     tasks: Vec<usize>,
     /// Sessions streamed by the store benchmarks.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = at_least_one::<u64>)]
     stream_sessions: u64,
     /// `SCAN COUNT`s the streaming benchmark runs with (the gem's is 50).
-    #[arg(long, value_delimiter = ',', default_values_t = [50, 1000])]
+    #[arg(long, value_delimiter = ',', default_values_t = [50, 1000], value_parser = at_least_one::<u32>)]
     scan_counts: Vec<u32>,
     /// Sessions streamed by the largest memory measurement.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one::<u64>)]
     memory_sessions: u64,
     /// Sessions of the user listed by the memory measurement.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = at_least_one::<u64>)]
     list_sessions: u64,
     /// Connections of the HTTP load generator.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one::<usize>)]
     http_connections: usize,
     /// Store operations to run.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = OpName::all())]
@@ -116,6 +116,26 @@ struct Suite {
     /// Where to write `report.md` and `results.json`.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+/// A count of at least one, for `clap`.
+fn at_least_one<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    match text.parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_owned()),
+    }
+}
+
+/// Seconds as a finite number above 0 (or 0 too, when `ZERO`), for `clap`.
+fn seconds<const ZERO: bool>(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && (s > 0.0 || (ZERO && s == 0.0)) && s < 86_400.0 => Ok(s),
+        _ if ZERO => Err("expected seconds, at least 0 and under a day".to_owned()),
+        _ => Err("expected seconds, above 0 and under a day".to_owned()),
+    }
 }
 
 /// A part of the suite.
@@ -293,7 +313,8 @@ fn run_suite(suite: Suite) -> BenchResult<()> {
     if suite.wants(Part::Callgrind) {
         let urls = [redis.url(0), redis.url(1)];
         let keep = suite.callgrind_dir.as_deref();
-        report.callgrind = callgrind::run(&urls, suite.layout(), keep)?;
+        let wanted = |op| suite.ops.iter().any(|name| name.names(op));
+        report.callgrind = callgrind::run(&urls, suite.layout(), wanted, keep)?;
     }
 
     report.conditions.load_after = load_average();
@@ -375,6 +396,7 @@ fn conditions(
         memory_sessions: suite.memory_sessions,
         list_sessions: suite.list_sessions,
         http_connections: suite.http_connections,
+        max_in_flight: suite.max_in_flight.map(std::num::NonZeroU32::get),
         cores,
         cpus,
         cpu_model: cpu_model(),
@@ -406,4 +428,39 @@ fn cpu_model() -> String {
                 .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn parses(args: &[&str]) -> bool {
+        Cli::try_parse_from(["rels-session-bench"].iter().chain(args)).is_ok()
+    }
+
+    #[test]
+    fn counts_and_durations_out_of_range_are_usage_errors() {
+        for bad in [
+            &["--runs", "0"][..],
+            &["--tasks", "1,0"],
+            &["--seconds", "0"],
+            &["--seconds=-1"],
+            &["--seconds", "nan"],
+            &["--seconds", "inf"],
+            &["--warmup=-0.5"],
+            &["--scan-counts", "0"],
+            &["--http-connections", "0"],
+        ] {
+            assert!(!parses(bad), "{bad:?} was accepted");
+        }
+        for good in [
+            &["--runs", "1"][..],
+            &["--warmup", "0"],
+            &["--seconds", "0.1"],
+        ] {
+            assert!(parses(good), "{good:?} was refused");
+        }
+    }
 }

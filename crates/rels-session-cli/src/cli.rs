@@ -23,8 +23,9 @@ environment (REDIS_URL, RELS_SESSION__*), then --redis-url and --namespace;
 each beats the one before.
 
 Exit codes: 0 done; 1 not found, or some of the sessions named were not
-found; 2 usage or configuration error, or a destructive command not
-confirmed; 3 Redis unavailable.";
+found; 2 usage or configuration error, a destructive command not
+confirmed, or Redis refusing the request (a wrong password, an ACL rule, a
+key of the wrong type); 3 Redis unavailable.";
 
 /// Inspect and manage the web sessions and users that Rails apps running
 /// the rels_session gem share in Redis.

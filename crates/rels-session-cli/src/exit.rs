@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | 0 | done |
 //! | 1 | not found, or some of the sessions named were not found |
-//! | 2 | usage or configuration error; a destructive command not confirmed |
+//! | 2 | usage or configuration error; a destructive command not confirmed; Redis refusing the request (a wrong password, an ACL rule, a key of the wrong type) |
 //! | 3 | Redis unavailable |
 //!
 //! A failure's line never holds a session id, a payload or a password: the
