@@ -20,6 +20,8 @@ use crate::mask::MASK;
 pub(crate) struct ConfigReport {
     /// Whether the configuration has no problem.
     pub(crate) ok: bool,
+    /// Where the configuration came from: the file, or the environment.
+    pub(crate) source: String,
     /// Every problem, with its path.
     pub(crate) problems: Vec<ProblemJson>,
 }

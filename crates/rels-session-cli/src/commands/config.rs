@@ -26,6 +26,7 @@ pub(crate) fn execute(
         .collect();
     let report = ConfigReport {
         ok: problems.is_empty(),
+        source: source.clone(),
         problems,
     };
     output.print(&report, |report| human(report, &source))?;

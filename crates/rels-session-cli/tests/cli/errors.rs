@@ -66,8 +66,15 @@ fn config_check_reports_every_problem_with_its_path() {
     ];
     assert_eq!(paths(&checked), expected);
     let document = ordered(&checked.stdout);
-    assert_eq!(document.keys().collect::<Vec<_>>(), ["ok", "problems"]);
+    assert_eq!(
+        document.keys().collect::<Vec<_>>(),
+        ["ok", "source", "problems"]
+    );
     assert_eq!(document["ok"].get(), "false");
+    assert_eq!(
+        document["source"].get(),
+        serde_json::to_string(file).expect("JSON")
+    );
     for problem in items(document["problems"].get()) {
         assert_eq!(
             ordered(problem.get()).keys().collect::<Vec<_>>(),
@@ -100,7 +107,10 @@ fn config_check_reports_every_problem_with_its_path() {
 fn config_check_passes_a_good_file() {
     let dir = rails_root(&good("redis://127.0.0.1:1/4"));
     let json = run_in(dir.path(), &["config", "check", "--json"]).expect(0);
-    assert_eq!(json.stdout, "{\"ok\":true,\"problems\":[]}\n");
+    assert_eq!(
+        json.stdout,
+        "{\"ok\":true,\"source\":\"config/settings.yml\",\"problems\":[]}\n"
+    );
     assert_eq!(json.stderr, "");
 
     let other = tempfile::tempdir().expect("temp dir");
