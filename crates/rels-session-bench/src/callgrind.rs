@@ -99,9 +99,8 @@ struct Measured {
 }
 
 /// Counts every case of a `wanted` operation against the data seeded at
-/// `urls`. The output files
-/// go to `keep` when given, for `callgrind_annotate`; else they are
-/// removed.
+/// `urls`. The output files go to `keep` when given, for
+/// `callgrind_annotate`; else they are removed.
 pub(crate) fn run(
     urls: &[String; 2],
     layout: Layout,

@@ -14,12 +14,7 @@ fn record() -> Record {
 async fn redis_going_away_is_unavailable_then_the_breaker_opens_then_it_recovers() {
     let mut server = RedisServer::start();
     let settings = Settings::new(&server.url(), "rels:session").expect("valid");
-    let store = Store::connect(&settings).await.expect("connects");
-    let id = PublicId::generate().expect("random");
-    store
-        .save(&mut Session::with_id(id.clone(), record()))
-        .await
-        .expect("save");
+    let (store, id) = connect_with_a_session(&settings).await;
 
     server.stop();
     let started = Instant::now();
@@ -58,17 +53,22 @@ fn pause(server: &RedisServer, millis: u64) {
         .expect("CLIENT PAUSE");
 }
 
-async fn store_with_cap(server: &RedisServer, cap: Option<u32>) -> (Store, PublicId) {
-    let mut settings = Settings::new(&server.url(), "rels:session").expect("valid");
-    settings.pool.max_in_flight = cap.and_then(std::num::NonZeroU32::new);
-    settings.pool.timeout = Duration::from_millis(200);
-    let store = Store::connect(&settings).await.expect("connects");
+/// A store connected with `settings`, and the id of a session it saved.
+async fn connect_with_a_session(settings: &Settings) -> (Store, PublicId) {
+    let store = Store::connect(settings).await.expect("connects");
     let id = PublicId::generate().expect("random");
     store
         .save(&mut Session::with_id(id.clone(), record()))
         .await
         .expect("save");
     (store, id)
+}
+
+async fn store_with_cap(server: &RedisServer, cap: Option<u32>) -> (Store, PublicId) {
+    let mut settings = Settings::new(&server.url(), "rels:session").expect("valid");
+    settings.pool.max_in_flight = cap.and_then(std::num::NonZeroU32::new);
+    settings.pool.timeout = Duration::from_millis(200);
+    connect_with_a_session(&settings).await
 }
 
 #[tokio::test]

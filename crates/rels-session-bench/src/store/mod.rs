@@ -141,7 +141,7 @@ pub(crate) struct Factory {
     urls: [String; 2],
     layout: Layout,
     pool: Arc<Pool>,
-    /// Our `connection_pool_options.size`, when not the default.
+    /// Our `connection_pool_options.max_in_flight`, when given.
     max_in_flight: Option<NonZeroU32>,
 }
 
